@@ -1,0 +1,298 @@
+"""Reverse-mode automatic differentiation: the `Function` base class and the backward pass.
+
+Every op is a `Function`. Calling one runs `forward` on raw arrays and, when gradients are
+wanted, records the op on its output (`output.grad_fn`), so the graph is built while the
+program runs (define-by-run). `backward()` walks that graph from the output to the leaves,
+calling each op's `backward`, which works on Tensors: that is why the gradient of a gradient
+(`create_graph=True`) needs no extra code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from typing import Callable, Iterable, NamedTuple
+
+from minidl.tensor import Tensor
+
+__all__ = [
+    "BackwardStep",
+    "Function",
+    "backward",
+    "enable_grad",
+    "explain",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    "walk",
+]
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record themselves for backward (the default)."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off inside a `with` block or a decorated function."""
+
+    def __init__(self, mode: bool):
+        self.mode = mode
+
+    def __enter__(self):
+        global _grad_enabled
+        self.previous, _grad_enabled = _grad_enabled, self.mode
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
+class no_grad(set_grad_enabled):
+    """Run without recording a graph: for evaluation and for updating parameters."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record a graph again, even inside `no_grad`."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class Function:
+    """One op of the graph: `forward` maps arrays to arrays, `backward` maps Tensors to Tensors.
+
+    Subclasses set `label` (the name shown in graph drawings) and keep whatever else
+    backward needs as attributes; `saved()` lists those for a graph viewer.
+    """
+
+    label = "function"
+    # What the engine itself keeps on every recorded op; anything else is the op's own.
+    _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "needs_input_grad", "freed")
+
+    def __call__(self, *inputs: Tensor):
+        arrays = [x.array for x in inputs]
+        if len(inputs) > 1 and len({type(a) for a in arrays}) > 1:
+            devices = ", ".join(x.device for x in inputs)
+            raise RuntimeError(f"{self.label}: inputs are on different devices ({devices})")
+        try:
+            result = self.forward(*arrays)
+        except (ValueError, IndexError, TypeError) as error:
+            raise explain(self.label, inputs, error) from None
+        multiple = isinstance(result, tuple)
+        outputs = tuple(Tensor(y) for y in result) if multiple else (Tensor(result),)
+        if _grad_enabled and any(x.requires_grad for x in inputs):
+            self._inputs = inputs
+            self.needs_input_grad = tuple(x.requires_grad for x in inputs)
+            self.freed = False
+            for y in outputs:
+                y.grad_fn, y.requires_grad = self, True
+            # Weak references: an output points to its op, so a strong one back would be a cycle.
+            self._outputs = tuple(weakref.ref(y) for y in outputs)
+            self._versions = tuple(x._version[0] for x in inputs)
+        return outputs if multiple else outputs[0]
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, *grad_outputs: Tensor):
+        raise NotImplementedError
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The input Tensors, checked unchanged since forward (backward reads them)."""
+        for x, version in zip(self._inputs, self._versions):
+            if x._version[0] != version:
+                raise _modified_in_place(self, x)
+        return self._inputs
+
+    @property
+    def outputs(self) -> tuple[Tensor | None, ...]:
+        """The output Tensors (None for one nobody holds any more), checked like `inputs`."""
+        outputs = tuple(ref() for ref in self._outputs)
+        for y in outputs:
+            if y is not None and y._version[0] != 0:
+                raise _modified_in_place(self, y)
+        return outputs
+
+    def saved(self) -> dict:
+        """What this op keeps for backward besides its inputs and outputs (axis, mask, ...)."""
+        return {k: v for k, v in vars(self).items() if k not in self._ENGINE_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"<{self.label}>"
+
+
+def explain(label: str, inputs, error: Exception) -> Exception:
+    """NumPy's complaint about bad input, restated with the op's name and the shapes and
+    dtypes it was given."""
+    described = ", ".join(f"{x.shape} {x.dtype}" for x in inputs)
+    kind = IndexError if isinstance(error, IndexError) else type(error)
+    kind = kind if kind in (IndexError, TypeError) else ValueError
+    return kind(f"{label}: {error} (inputs: {described})")
+
+
+def _modified_in_place(function: Function, tensor: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"backward through {function.label}: a tensor of shape {tensor.shape} that it needs was "
+        "changed in place after the forward pass, so its gradient would be wrong; "
+        "change a copy (x.clone()) instead, or call backward before changing it"
+    )
+
+
+def walk(*outputs: Tensor) -> list[Function]:
+    """The ops that made `outputs`, each listed before the ops that made its inputs.
+
+    This is the order backward visits them. It is found with an explicit stack rather than
+    recursion, so a graph 10,000 ops deep works. Inputs are visited in order, so the
+    result is the same every run.
+    """
+    order, seen = [], set()
+    stack = [(y.grad_fn, False) for y in reversed(outputs) if y.grad_fn is not None]
+    while stack:
+        function, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(function)
+            continue
+        if function in seen:
+            continue
+        seen.add(function)
+        stack.append((function, True))
+        for x in reversed(function._inputs):  # _inputs: walking reads no values
+            if x.grad_fn is not None and x.grad_fn not in seen:
+                stack.append((x.grad_fn, False))
+    return order[::-1]
+
+
+class BackwardStep(NamedTuple):
+    """What a backward hook sees at each op: the op, the gradient arriving at each of its
+    outputs, and the gradient it passes to each of its inputs (None where none flows)."""
+
+    function: Function
+    grad_outputs: tuple[Tensor | None, ...]
+    grad_inputs: tuple[Tensor | None, ...]
+
+
+def _run_backward(outputs, grad_outputs, retain_graph, create_graph, hook) -> dict:
+    """Propagate gradients from `outputs` to every tensor of the graph; return them by tensor."""
+    functions = walk(*outputs)
+    for function in functions:  # check before any gradient is written anywhere
+        if function.freed:
+            raise RuntimeError(
+                f"backward through {function.label} a second time: its saved values were freed "
+                "by the first backward(); pass retain_graph=True to the first call"
+            )
+    grads: dict[Tensor, Tensor] = {}
+    for y, grad_y in zip(outputs, grad_outputs):
+        grads[y] = grads[y] + grad_y if y in grads else grad_y
+    with set_grad_enabled(create_graph):
+        for function in functions:
+            # None for an output that no path to the result used (only `split` has several)
+            grad_ys = tuple(grads.get(y) for y in function.outputs)
+            if all(g is None for g in grad_ys):
+                continue
+            grad_xs = function.backward(*grad_ys)
+            grad_xs = grad_xs if isinstance(grad_xs, tuple) else (grad_xs,)
+            grad_xs = tuple(
+                _fit_to_input(g, x) if needed and g is not None else None
+                for g, x, needed in zip(grad_xs, function._inputs, function.needs_input_grad)
+            )
+            if hook is not None:
+                hook(BackwardStep(function, grad_ys, grad_xs))
+            for x, g in zip(function._inputs, grad_xs):
+                if g is not None:
+                    grads[x] = grads[x] + g if x in grads else g
+            if not retain_graph:
+                _free(function)
+    return grads
+
+
+def _fit_to_input(grad: Tensor, x: Tensor) -> Tensor:
+    """Sum a broadcast gradient back to the input's shape: the one place this is done.
+
+    If x was broadcast from (3, 1) to (3, 4) in forward, each x[i, 0] was used 4 times, so its
+    gradient is the sum of those 4 gradients.
+    """
+    if grad.shape != x.shape:
+        grad = grad.sum_to(x.shape)
+    if grad.dtype != x.dtype:
+        grad = grad.astype(x.dtype)
+    return grad
+
+
+def _free(function: Function) -> None:
+    """Drop what the op kept for backward, as PyTorch does unless retain_graph=True."""
+    for name in function.saved():
+        delattr(function, name)
+    function.freed = True
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Tensor | None = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    hook: Callable[[BackwardStep], None] | None = None,
+) -> None:
+    """Add d(tensor)/d(leaf) to `leaf.grad` for every leaf that requires grad (`Tensor.backward`)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; "
+            "did you create its inputs with requires_grad=True, or run it under no_grad()?"
+        )
+    gradient = _seed_gradient(tensor, gradient, "backward")
+    grads = _run_backward((tensor,), (gradient,), retain_graph or create_graph, create_graph, hook)
+    for x, g in grads.items():
+        if x.grad_fn is None or x._retains_grad:
+            g = g if create_graph else g.detach()
+            x.grad = g if x.grad is None else x.grad + g
+
+
+def grad(
+    outputs: Tensor | Iterable[Tensor],
+    inputs: Tensor | Iterable[Tensor],
+    grad_outputs: Tensor | Iterable[Tensor] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return d(sum of outputs)/d(input) for each input, without touching any `.grad`."""
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    seeds = tuple(_seed_gradient(y, g, "grad") for y, g in zip(outputs, grad_outputs))
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = _run_backward(outputs, seeds, retain_graph, create_graph, None)
+    result = tuple(grads.get(x) for x in inputs)
+    for x, g in zip(inputs, result):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: an input of shape {x.shape} was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(g if g is None or create_graph else g.detach() for g in result)
+
+
+def _seed_gradient(tensor: Tensor, gradient, op: str) -> Tensor:
+    """The gradient backward starts from: 1 for a scalar output, else the one given."""
+    if gradient is None:
+        if tensor.numel() != 1:
+            raise RuntimeError(
+                f"{op}: an output of shape {tensor.shape} is not a scalar; pass a gradient of the "
+                "same shape (e.g. loss.sum().backward() or y.backward(ones_like(y)))"
+            )
+        return Tensor(tensor.array * 0 + 1)
+    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+    if gradient.shape != tensor.shape:
+        raise ValueError(f"{op}: gradient of shape {gradient.shape} for an output of shape {tensor.shape}")
+    return gradient
+

@@ -1,0 +1,65 @@
+"""Turning what users pass into what ops take: numbers into tensors, `dim` or `axis` into axes."""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+from minidl.backend import get_array_module
+from minidl.creation import tensor
+from minidl.dtypes import default_float
+from minidl.tensor import Tensor
+
+__all__ = ["axes", "constant", "numpy_names", "operands"]
+
+
+def operands(a, b) -> tuple[Tensor, Tensor]:
+    """Both sides of a binary op as Tensors, the non-Tensor side made `constant` like the other."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return a, b
+    if isinstance(a, Tensor):
+        return a, constant(b, like=a)
+    return constant(a, like=b), b
+
+
+def constant(value, like: Tensor) -> Tensor:
+    """A number or array as a Tensor on `like`'s device.
+
+    A plain number takes `like`'s dtype when the kinds agree, so `2 * x` stays float32 for
+    a float32 `x`, as in PyTorch (NumPy would make a float64 scalar win).
+    """
+    if isinstance(value, numbers.Number):
+        xp = get_array_module(like.array)
+        same_kind = like.is_floating_point() or (
+            like.dtype.kind in "iu" and isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        )
+        if same_kind:
+            return Tensor(xp.asarray(value, dtype=like.dtype))
+        return Tensor(xp.asarray(value, dtype=default_float if isinstance(value, float) else None))
+    return tensor(value, device=like.device)
+
+
+def numpy_names(op):
+    """Let an op take NumPy's `axis` and `keepdims` as well as PyTorch's `dim` and `keepdim`."""
+
+    @functools.wraps(op)
+    def with_either_name(*args, **kwargs):
+        for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if torch_name in kwargs:
+                    raise TypeError(f"{op.__name__}: give {torch_name} or {numpy_name}, not both")
+                kwargs[torch_name] = kwargs.pop(numpy_name)
+        return op(*args, **kwargs)
+
+    return with_either_name
+
+
+def axes(op: str, dim, ndim: int) -> tuple[int, ...]:
+    """`dim` (None, an int or several) as a sorted tuple of non-negative axes; None means all."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
+    return tuple(sorted({d % max(ndim, 1) for d in dims})) if ndim else ()

@@ -1,0 +1,210 @@
+"""Element-wise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where.
+
+Each backward is built from ops that are themselves differentiable, so gradients of
+gradients work. Masks such as (x > 0) are constants: their own gradient is zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+from minidl.autograd import Function
+from minidl.backend import get_array_module
+from minidl.ops.arguments import operands
+from minidl.ops.comparison import sign
+from minidl.tensor import Tensor
+
+__all__ = ["abs", "clip", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sqrt", "tanh", "where"]
+
+
+class Exp(Function):
+    label = "exp"
+
+    def forward(self, x):
+        return get_array_module(x).exp(x)
+
+    def backward(self, grad):
+        (y,) = self.outputs  # d exp(x)/dx = exp(x): the output itself
+        return grad * y
+
+
+class Log(Function):
+    label = "log"
+
+    def forward(self, x):
+        return get_array_module(x).log(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return grad / x
+
+
+class Sqrt(Function):
+    label = "sqrt"
+
+    def forward(self, x):
+        return get_array_module(x).sqrt(x)
+
+    def backward(self, grad):
+        (y,) = self.outputs  # d sqrt(x)/dx = 1 / (2 sqrt(x))
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    label = "abs"
+
+    def forward(self, x):
+        return get_array_module(x).abs(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return grad * sign(x)
+
+
+class Tanh(Function):
+    label = "tanh"
+
+    def forward(self, x):
+        return get_array_module(x).tanh(x)
+
+    def backward(self, grad):
+        (y,) = self.outputs  # d tanh(x)/dx = 1 - tanh(x)^2, so keep the output
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    label = "sigmoid"
+
+    def forward(self, x):
+        # Written with tanh because 1 / (1 + exp(-x)) overflows for large negative x.
+        return 0.5 * (get_array_module(x).tanh(0.5 * x) + 1)
+
+    def backward(self, grad):
+        (y,) = self.outputs
+        return grad * y * (1 - y)
+
+
+class ReLU(Function):
+    label = "relu"
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, 0)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return grad * (x > 0)
+
+
+class Maximum(Function):
+    label = "maximum"
+
+    def forward(self, x, y):
+        return get_array_module(x, y).maximum(x, y)
+
+    def backward(self, grad):
+        x, y = self.inputs
+        x_wins = x >= y  # a tie sends the whole gradient to x
+        return grad * x_wins, grad * ~x_wins
+
+
+class Minimum(Function):
+    label = "minimum"
+
+    def forward(self, x, y):
+        return get_array_module(x, y).minimum(x, y)
+
+    def backward(self, grad):
+        x, y = self.inputs
+        x_wins = x <= y
+        return grad * x_wins, grad * ~x_wins
+
+
+class Clip(Function):
+    label = "clip"
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        return get_array_module(x).clip(x, self.low, self.high)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        return grad * ((x >= low) & (x <= high))
+
+
+class Where(Function):
+    label = "where"
+
+    def __init__(self, condition):
+        self.condition = condition  # a bool Tensor: a constant of this op, not an input
+
+    def forward(self, x, y):
+        return get_array_module(x, y).where(self.condition.array, x, y)
+
+    def backward(self, grad):
+        zero = grad * 0
+        return where(self.condition, grad, zero), where(self.condition, zero, grad)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e ** x."""
+    return Exp()(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm."""
+    return Log()(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root."""
+    return Sqrt()(x)
+
+
+def abs(x: Tensor) -> Tensor:
+    """|x|; its gradient at 0 is taken to be 0."""
+    return Abs()(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh()(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x)."""
+    return Sigmoid()(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); its gradient at 0 is taken to be 0, as in PyTorch."""
+    return ReLU()(x)
+
+
+def maximum(x, y) -> Tensor:
+    """Element-wise larger of x and y."""
+    return Maximum()(*operands(x, y))
+
+
+def minimum(x, y) -> Tensor:
+    """Element-wise smaller of x and y."""
+    return Minimum()(*operands(x, y))
+
+
+def clip(x: Tensor, min=None, max=None) -> Tensor:
+    """Limit x to [min, max] (either bound may be None); `clamp` in PyTorch."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return Clip(min, max)(x)
+
+
+def where(condition, x, y) -> Tensor:
+    """x where condition is true, else y (condition: a bool tensor; it broadcasts)."""
+    x, y = operands(x, y)
+    condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+    if condition.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    return Where(condition)(x, y)
