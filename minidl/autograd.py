@@ -75,28 +75,37 @@ class Function:
     label = "function"
     # What the engine itself keeps on every recorded op; anything else is the op's own.
     _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "needs_input_grad", "freed")
+    freed = False  # set once backward() has gone through this op (unless retain_graph=True)
 
     def __call__(self, *inputs: Tensor):
         arrays = [x.array for x in inputs]
-        if len(inputs) > 1 and len({type(a) for a in arrays}) > 1:
+        if len(arrays) > 1 and len(set(map(type, arrays))) > 1:  # NumPy and CuPy arrays mixed
             devices = ", ".join(x.device for x in inputs)
             raise RuntimeError(f"{self.label}: inputs are on different devices ({devices})")
         try:
             result = self.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
             raise explain(self.label, inputs, error) from None
-        multiple = isinstance(result, tuple)
-        outputs = tuple(Tensor(y) for y in result) if multiple else (Tensor(result),)
-        if _grad_enabled and any(x.requires_grad for x in inputs):
-            self._inputs = inputs
-            self.needs_input_grad = tuple(x.requires_grad for x in inputs)
-            self.freed = False
-            for y in outputs:
-                y.grad_fn, y.requires_grad = self, True
-            # Weak references: an output points to its op, so a strong one back would be a cycle.
-            self._outputs = tuple(weakref.ref(y) for y in outputs)
-            self._versions = tuple(x._version[0] for x in inputs)
-        return outputs if multiple else outputs[0]
+        if type(result) is tuple:
+            outputs = tuple([Tensor(y) for y in result])
+        else:
+            outputs = (Tensor(result),)
+        if _grad_enabled:
+            needs_input_grad = tuple([x.requires_grad for x in inputs])
+            if True in needs_input_grad:
+                self._record(inputs, needs_input_grad, outputs)
+        return outputs if type(result) is tuple else outputs[0]
+
+    def _record(self, inputs, needs_input_grad, outputs) -> None:
+        """Link the outputs to this op, and keep what backward will need."""
+        self._inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self._versions = [x._version[0] for x in inputs]
+        # Weak references: an output points to its op, so a strong one back would be a cycle.
+        self._outputs = tuple([weakref.ref(y) for y in outputs])
+        for y in outputs:
+            y.grad_fn = self
+            y.requires_grad = True
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -107,9 +116,9 @@ class Function:
     @property
     def inputs(self) -> tuple[Tensor, ...]:
         """The input Tensors, checked unchanged since forward (backward reads them)."""
-        for x, version in zip(self._inputs, self._versions):
-            if x._version[0] != version:
-                raise _modified_in_place(self, x)
+        if [x._version[0] for x in self._inputs] != self._versions:
+            changed = next(x for x, v in zip(self._inputs, self._versions) if x._version[0] != v)
+            raise _modified_in_place(self, changed)
         return self._inputs
 
     @property
@@ -179,37 +188,47 @@ class BackwardStep(NamedTuple):
     grad_inputs: tuple[Tensor | None, ...]
 
 
-def _run_backward(outputs, grad_outputs, retain_graph, create_graph, hook) -> dict:
-    """Propagate gradients from `outputs` to every tensor of the graph; return them by tensor."""
+def _run_backward(outputs, grad_outputs, retain_graph, create_graph, hook, keep=()) -> dict:
+    """Propagate gradients from `outputs` back through the graph.
+
+    Returns the gradient of every leaf reached, and of the non-leaf tensors in `keep` or
+    marked with retain_grad(); other gradients are dropped as soon as their op has used them.
+    """
     functions = walk(*outputs)
     for function in functions:  # check before any gradient is written anywhere
         if function.freed:
             raise RuntimeError(
-                f"backward through {function.label} a second time: its saved values were freed "
-                "by the first backward(); pass retain_graph=True to the first call"
+                f"backward through {function.label} a second time: it was already used by an "
+                "earlier backward(); pass retain_graph=True to that call to go through it again"
             )
     grads: dict[Tensor, Tensor] = {}
     for y, grad_y in zip(outputs, grad_outputs):
         grads[y] = grads[y] + grad_y if y in grads else grad_y
+    kept = {}
     with set_grad_enabled(create_graph):
         for function in functions:
-            # None for an output that no path to the result used (only `split` has several)
-            grad_ys = tuple(grads.get(y) for y in function.outputs)
-            if all(g is None for g in grad_ys):
-                continue
+            grad_ys = []
+            for ref in function._outputs:
+                y = ref()  # None for an output nobody holds any more
+                grad_y = grads.pop(y, None)  # None for an output no path to the result used
+                if grad_y is not None and (y in keep or y._retains_grad):
+                    kept[y] = grad_y
+                grad_ys.append(grad_y)
             grad_xs = function.backward(*grad_ys)
-            grad_xs = grad_xs if isinstance(grad_xs, tuple) else (grad_xs,)
-            grad_xs = tuple(
+            if type(grad_xs) is not tuple:
+                grad_xs = (grad_xs,)
+            grad_xs = [
                 _fit_to_input(g, x) if needed and g is not None else None
                 for g, x, needed in zip(grad_xs, function._inputs, function.needs_input_grad)
-            )
+            ]
             if hook is not None:
-                hook(BackwardStep(function, grad_ys, grad_xs))
-            for x, g in zip(function._inputs, grad_xs):
-                if g is not None:
-                    grads[x] = grads[x] + g if x in grads else g
+                hook(BackwardStep(function, tuple(grad_ys), tuple(grad_xs)))
+            for x, grad_x in zip(function._inputs, grad_xs):
+                if grad_x is not None:  # a tensor used twice gets the sum of both gradients
+                    grads[x] = grads[x] + grad_x if x in grads else grad_x
             if not retain_graph:
-                _free(function)
+                function.freed = True
+    grads.update(kept)
     return grads
 
 
@@ -219,18 +238,11 @@ def _fit_to_input(grad: Tensor, x: Tensor) -> Tensor:
     If x was broadcast from (3, 1) to (3, 4) in forward, each x[i, 0] was used 4 times, so its
     gradient is the sum of those 4 gradients.
     """
-    if grad.shape != x.shape:
+    if grad.array.shape != x.array.shape:  # .array: this runs for every op, skip the property
         grad = grad.sum_to(x.shape)
-    if grad.dtype != x.dtype:
+    if grad.array.dtype != x.array.dtype:
         grad = grad.astype(x.dtype)
     return grad
-
-
-def _free(function: Function) -> None:
-    """Drop what the op kept for backward, as PyTorch does unless retain_graph=True."""
-    for name in function.saved():
-        delattr(function, name)
-    function.freed = True
 
 
 def backward(
@@ -249,9 +261,8 @@ def backward(
     gradient = _seed_gradient(tensor, gradient, "backward")
     grads = _run_backward((tensor,), (gradient,), retain_graph or create_graph, create_graph, hook)
     for x, g in grads.items():
-        if x.grad_fn is None or x._retains_grad:
-            g = g if create_graph else g.detach()
-            x.grad = g if x.grad is None else x.grad + g
+        g = g if create_graph else g.detach()
+        x.grad = g if x.grad is None else x.grad + g
 
 
 def grad(
@@ -271,7 +282,7 @@ def grad(
         grad_outputs = (grad_outputs,)
     seeds = tuple(_seed_gradient(y, g, "grad") for y, g in zip(outputs, grad_outputs))
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads = _run_backward(outputs, seeds, retain_graph, create_graph, None)
+    grads = _run_backward(outputs, seeds, retain_graph, create_graph, None, keep=set(inputs))
     result = tuple(grads.get(x) for x in inputs)
     for x, g in zip(inputs, result):
         if g is None and not allow_unused:

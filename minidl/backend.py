@@ -43,7 +43,7 @@ def cupy_or_none() -> ModuleType | None:
 def get_array_module(*arrays) -> ModuleType:
     """Return `numpy` or `cupy`, whichever owns the arrays (NumPy for plain Python values)."""
     for array in arrays:
-        if _is_cupy(array):
+        if type(array) is not numpy.ndarray and _is_cupy(array):
             return cupy_or_none()
     return numpy
 

@@ -19,8 +19,10 @@ __all__ = ["Tensor"]
 class Tensor:
     """An array with an optional gradient and a link to the op that made it."""
 
-    __slots__ = ("array", "grad", "grad_fn", "requires_grad", "name", "_version", "_retains_grad",
-                 "__weakref__")
+    # Slots for what every tensor sets (faster to make); __dict__ for the rare rest (name, ...).
+    __slots__ = ("array", "grad", "grad_fn", "requires_grad", "_version", "__weakref__", "__dict__")
+    name: str | None = None  # shown in graph drawings
+    _retains_grad = False  # set by retain_grad()
     __array_ufunc__ = None  # so `numpy_array + tensor` calls Tensor.__radd__, giving a Tensor
     __hash__ = object.__hash__  # `==` compares element-wise, so hash by identity (used as dict keys)
 
@@ -31,9 +33,9 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn = None
         self.requires_grad = requires_grad
-        self.name = name  # shown in graph drawings
         self._version = [0]  # bumped by every in-place change; a list so detach() can share it
-        self._retains_grad = False
+        if name is not None:
+            self.name = name
 
     # --- what it is ---------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import numbers
 
+import numpy
+
 from minidl.backend import get_array_module
 from minidl.creation import tensor
 from minidl.dtypes import default_float
@@ -22,19 +24,21 @@ def operands(a, b) -> tuple[Tensor, Tensor]:
     return constant(a, like=b), b
 
 
+# isinstance against numbers.Number is slow, and this runs for every `x * 2`.
+_NUMBERS = (int, float, complex, numpy.number, numpy.bool_)
+_INTEGERS = (int, numpy.integer)  # bool is an int too, but True + x should not become int
+
+
 def constant(value, like: Tensor) -> Tensor:
     """A number or array as a Tensor on `like`'s device.
 
     A plain number takes `like`'s dtype when the kinds agree, so `2 * x` stays float32 for
     a float32 `x`, as in PyTorch (NumPy would make a float64 scalar win).
     """
-    if isinstance(value, numbers.Number):
-        xp = get_array_module(like.array)
-        same_kind = like.is_floating_point() or (
-            like.dtype.kind in "iu" and isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        )
-        if same_kind:
-            return Tensor(xp.asarray(value, dtype=like.dtype))
+    if isinstance(value, _NUMBERS):
+        xp, dtype = get_array_module(like.array), like.array.dtype
+        if dtype.kind == "f" or (dtype.kind in "iu" and isinstance(value, _INTEGERS)):
+            return Tensor(xp.asarray(value, dtype=dtype))
         return Tensor(xp.asarray(value, dtype=default_float if isinstance(value, float) else None))
     return tensor(value, device=like.device)
 

@@ -42,7 +42,8 @@ class Mul(Function):
 
     def backward(self, grad):
         x, y = self.inputs
-        return grad * y, grad * x
+        needs_x, needs_y = self.needs_input_grad  # x * 2: no gradient for the 2, so skip it
+        return grad * y if needs_x else None, grad * x if needs_y else None
 
 
 class Div(Function):
@@ -53,7 +54,8 @@ class Div(Function):
 
     def backward(self, grad):
         x, y = self.inputs  # d(x/y)/dy = -x/y^2
-        return grad / y, -grad * x / (y * y)
+        needs_x, needs_y = self.needs_input_grad
+        return grad / y if needs_x else None, -grad * x / (y * y) if needs_y else None
 
 
 class Neg(Function):
@@ -88,7 +90,8 @@ class MatMul(Function):
 
     def backward(self, grad):
         a, b = self.inputs  # for C = AB: dA = dC B^T, dB = A^T dC (batched: last two axes)
-        return grad @ b.transpose(-1, -2), a.transpose(-1, -2) @ grad
+        needs_a, needs_b = self.needs_input_grad
+        return grad @ b.transpose(-1, -2) if needs_a else None, a.transpose(-1, -2) @ grad if needs_b else None
 
 
 def add(x, y) -> Tensor:

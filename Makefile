@@ -1,0 +1,38 @@
+# `make lab` sets up and opens the course; `make test` sets up and runs every test.
+# Both are safe to run again: each step is skipped when it is already done.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: lab test dot benchmarks lint clean
+
+lab: $(VENV)/.installed-lab dot
+	$(BIN)/jupyter lab notebooks/
+
+test: $(VENV)/.installed-dev dot
+	$(BIN)/python -m pytest
+
+benchmarks: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/import_time.py
+	$(BIN)/python benchmarks/overhead.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check minidl widgets tests benchmarks
+
+# A virtual environment; Debian ships `venv` separately (python3-venv).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && tools/apt-install.sh python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# minidl in editable mode with one set of extras; redone when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[$*]"
+	touch $@
+
+# The graphviz `dot` program draws computation graphs; pip cannot install it.
+dot:
+	@command -v dot >/dev/null 2>&1 || tools/apt-install.sh graphviz
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
