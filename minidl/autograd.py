@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from minidl.tensor import Tensor
 

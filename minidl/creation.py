@@ -49,8 +49,8 @@ def new_leaf(array, requires_grad: bool, op: str) -> Tensor:
 
 
 def size_argument(size) -> tuple[int, ...]:
-    """zeros(2, 3) and zeros((2, 3)) alike."""
-    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+    """zeros(2, 3) and zeros((2, 3)) alike (also reshape, view, permute, expand)."""
+    if len(size) == 1 and not isinstance(size[0], (int, numpy.integer)):
         return tuple(size[0])
     return tuple(size)
 

@@ -7,7 +7,7 @@ For each input element x_i, the slope of the output is measured as
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy
 

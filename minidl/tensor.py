@@ -270,6 +270,11 @@ class Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
         return ops.transpose(self)
 
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped: the transpose of each matrix in a batch."""
+        return ops.matrix_transpose(self)
+
     # --- in-place changes: not recorded in the graph, so guarded -------------------------
 
     def _change_in_place(self, op: str, change) -> Tensor:

@@ -12,6 +12,7 @@ from minidl.ops.shape import (
     concat,
     expand,
     flatten,
+    matrix_transpose,
     pad,
     permute,
     reshape,
@@ -26,7 +27,7 @@ from minidl.ops.shape import (
 __all__ = [
     "abs", "add", "argmax", "argmin", "astype", "broadcast_to", "cat", "clip", "clone", "concat",
     "div", "eq", "exp", "expand", "flatten", "ge", "getitem", "gt", "index_add", "le", "log",
-    "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum", "mean", "min",
+    "logical_and", "logical_not", "logical_or", "lt", "matmul", "matrix_transpose", "max", "maximum", "mean", "min",
     "minimum", "mul", "ne", "neg", "pad", "permute", "pow", "raw_index", "relu", "reshape",
     "sigmoid", "sign", "split", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh",
     "to_device", "transpose", "unsqueeze", "var", "where",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy
 
@@ -62,8 +61,11 @@ def axes(op: str, dim, ndim: int) -> tuple[int, ...]:
     """`dim` (None, an int or several) as a sorted tuple of non-negative axes; None means all."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    dims = (dim,) if isinstance(dim, _INTEGERS) else tuple(dim)
+    size = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
     for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
+        if not -size <= d < size:
             raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted({d % max(ndim, 1) for d in dims})) if ndim else ()
+    if len(dims) == 1:
+        return (dims[0] % size,) if ndim else ()
+    return tuple(sorted({d % size for d in dims})) if ndim else ()

@@ -91,7 +91,7 @@ class MatMul(Function):
     def backward(self, grad):
         a, b = self.inputs  # for C = AB: dA = dC B^T, dB = A^T dC (batched: last two axes)
         needs_a, needs_b = self.needs_input_grad
-        return grad @ b.transpose(-1, -2) if needs_a else None, a.transpose(-1, -2) @ grad if needs_b else None
+        return grad @ b.mT if needs_a else None, a.mT @ grad if needs_b else None
 
 
 def add(x, y) -> Tensor:

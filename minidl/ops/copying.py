@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy
 
 from minidl.autograd import Function
-from minidl.backend import device_of, to_device as move
+from minidl.backend import device_of
+from minidl.backend import to_device as move
 from minidl.tensor import Tensor
 
 __all__ = ["astype", "clone", "to_device"]

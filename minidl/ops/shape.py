@@ -6,12 +6,11 @@ broadcast_to a sum (`sum_to`), of cat a split, and so on.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy
 
 from minidl.autograd import Function
 from minidl.backend import get_array_module
+from minidl.creation import size_argument
 from minidl.ops.arguments import axes, numpy_names
 from minidl.tensor import Tensor
 
@@ -21,6 +20,7 @@ __all__ = [
     "concat",
     "expand",
     "flatten",
+    "matrix_transpose",
     "pad",
     "permute",
     "reshape",
@@ -143,14 +143,9 @@ class Pad(Function):
         return grad[tuple(slice(before, n - after) for (before, after), n in zip(self.widths, grad.shape))]
 
 
-def _shape_argument(shape) -> tuple:
-    """reshape(2, 3) and reshape((2, 3)) alike."""
-    return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], numbers.Integral) else tuple(shape)
-
-
 def reshape(x: Tensor, *shape) -> Tensor:
     """The same values in a new shape (one size may be -1: inferred). `view` is the same."""
-    return Reshape(_shape_argument(shape))(x)
+    return Reshape(size_argument(shape))(x)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -175,7 +170,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def permute(x: Tensor, *dims) -> Tensor:
     """Reorder the dims: output dim i is input dim dims[i]."""
-    dims = _shape_argument(dims)
+    dims = size_argument(dims)
     if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not an ordering of the {x.ndim} dims of a tensor of shape {x.shape}")
     return Transpose(tuple(d % x.ndim for d in dims))(x)
@@ -187,10 +182,17 @@ def transpose(x: Tensor, *dims) -> Tensor:
         return Transpose(tuple(reversed(range(x.ndim))))(x)
     if len(dims) == 1:
         return permute(x, *dims)
-    d0, d1 = (axes("transpose", d, x.ndim)[0] for d in dims)
+    (d0,), (d1,) = axes("transpose", dims[0], x.ndim), axes("transpose", dims[1], x.ndim)
     order = list(range(x.ndim))
     order[d0], order[d1] = d1, d0
     return Transpose(tuple(order))(x)
+
+
+def matrix_transpose(x: Tensor) -> Tensor:
+    """Swap the last two dims (`x.mT`): the transpose of every matrix in a batch."""
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose: needs at least 2 dims, got shape {x.shape}")
+    return Transpose((*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))(x)
 
 
 def broadcast_to(x: Tensor, shape) -> Tensor:
@@ -200,7 +202,7 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 
 def expand(x: Tensor, *sizes) -> Tensor:
     """PyTorch's broadcast_to, where -1 keeps a dim's size."""
-    sizes = _shape_argument(sizes)
+    sizes = size_argument(sizes)
     lead = len(sizes) - x.ndim
     return broadcast_to(x, [x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)])
 
@@ -241,7 +243,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
     """Cut x along `dim` into pieces of `split_size` (the last may be smaller) or of the given sizes."""
     (dim,) = axes("split", dim, x.ndim)
     length = x.shape[dim]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    if isinstance(split_size_or_sections, (int, numpy.integer)):
         step = int(split_size_or_sections)
         sizes = [min(step, length - start) for start in range(0, length, step)]
     else:
@@ -254,7 +256,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
 def pad(x: Tensor, pad, value=0) -> Tensor:
     """Pad with a constant. `pad` as PyTorch's F.pad (left, right[, top, bottom, ...], from the
     last dim backwards) or as NumPy's ((before, after), ...) for every dim."""
-    if all(isinstance(p, numbers.Integral) for p in pad):
+    if all(isinstance(p, (int, numpy.integer)) for p in pad):
         if len(pad) % 2 or len(pad) // 2 > x.ndim:
             raise ValueError(f"pad: {tuple(pad)} needs an even length of at most 2 * {x.ndim}")
         pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)][::-1]
