@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from minidl.backend import get_array_module
 from minidl.tensor import Tensor
 
 __all__ = [
@@ -42,27 +43,42 @@ class set_grad_enabled(contextlib.ContextDecorator):
 
     def __init__(self, mode: bool):
         self.mode = mode
+        self.previous = []  # a stack: a decorated function may call itself
 
     def __enter__(self):
         global _grad_enabled
-        self.previous, _grad_enabled = _grad_enabled, self.mode
+        self.previous.append(_grad_enabled)
+        _grad_enabled = self.mode
 
     def __exit__(self, *exc_info):
         global _grad_enabled
-        _grad_enabled = self.previous
+        _grad_enabled = self.previous.pop()
 
 
 class no_grad(set_grad_enabled):
-    """Run without recording a graph: for evaluation and for updating parameters."""
+    """Run without recording a graph: for evaluation and for updating parameters.
 
-    def __init__(self):
+    `with no_grad():`, `@no_grad()` or `@no_grad`, as in PyTorch.
+    """
+
+    def __new__(cls, function=None):
+        if function is not None:  # used as a bare decorator
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function=None):
         super().__init__(False)
 
 
 class enable_grad(set_grad_enabled):
-    """Record a graph again, even inside `no_grad`."""
+    """Record a graph again, even inside `no_grad`; used as `no_grad` is."""
 
-    def __init__(self):
+    def __new__(cls, function=None):
+        if function is not None:
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function=None):
         super().__init__(True)
 
 
@@ -74,8 +90,12 @@ class Function:
     """
 
     label = "function"
+    # True for ops whose output shares memory with their (first) input, such as reshape: an
+    # in-place change through either is a change to both, so they share a version counter.
+    returns_view = False
     # What the engine itself keeps on every recorded op; anything else is the op's own.
-    _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "needs_input_grad", "freed")
+    _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "_output_versions", "needs_input_grad", "freed",
+                      "returns_view")
     freed = False  # set once backward() has gone through this op (unless retain_graph=True)
 
     def __call__(self, *inputs: Tensor):
@@ -91,6 +111,9 @@ class Function:
             outputs = tuple([Tensor(y) for y in result])
         else:
             outputs = (Tensor(result),)
+        if self.returns_view:
+            for y in outputs:
+                y._version = inputs[0]._version
         if _grad_enabled:
             needs_input_grad = tuple([x.requires_grad for x in inputs])
             if True in needs_input_grad:
@@ -102,6 +125,7 @@ class Function:
         self._inputs = inputs
         self.needs_input_grad = needs_input_grad
         self._versions = [x._version[0] for x in inputs]
+        self._output_versions = [y._version[0] for y in outputs]
         # Weak references: an output points to its op, so a strong one back would be a cycle.
         self._outputs = tuple([weakref.ref(y) for y in outputs])
         for y in outputs:
@@ -126,8 +150,8 @@ class Function:
     def outputs(self) -> tuple[Tensor | None, ...]:
         """The output Tensors (None for one nobody holds any more), checked like `inputs`."""
         outputs = tuple(ref() for ref in self._outputs)
-        for y in outputs:
-            if y is not None and y._version[0] != 0:
+        for y, version in zip(outputs, self._output_versions):
+            if y is not None and y._version[0] != version:
                 raise _modified_in_place(self, y)
         return outputs
 
@@ -262,8 +286,10 @@ def backward(
     gradient = _seed_gradient(tensor, gradient, "backward")
     grads = _run_backward((tensor,), (gradient,), retain_graph or create_graph, create_graph, hook)
     for x, g in grads.items():
-        g = g if create_graph else g.detach()
-        x.grad = g if x.grad is None else x.grad + g
+        if x.grad is not None:
+            x.grad = x.grad + g if create_graph else Tensor(x.grad.array + g.array)
+        else:  # a copy: g may be a read-only broadcast view, or shared with another input
+            x.grad = g if create_graph else Tensor(g.array.copy())
 
 
 def grad(
@@ -302,7 +328,7 @@ def _seed_gradient(tensor: Tensor, gradient, op: str) -> Tensor:
                 f"{op}: an output of shape {tensor.shape} is not a scalar; pass a gradient of the "
                 "same shape (e.g. loss.sum().backward() or y.backward(ones_like(y)))"
             )
-        return Tensor(tensor.array * 0 + 1)
+        return Tensor(get_array_module(tensor.array).ones_like(tensor.array))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
     if gradient.shape != tensor.shape:
         raise ValueError(f"{op}: gradient of shape {gradient.shape} for an output of shape {tensor.shape}")

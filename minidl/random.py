@@ -73,8 +73,10 @@ def randn_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) 
     return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), generator=None, dtype=None, device=None) -> Tensor:
-    """Random integers in [low, high) (in [0, low) when high is None), int64 by default."""
+def randint(low: int, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
+    """Random integers in [low, high), int64 by default; randint(high, size) draws from [0, high)."""
+    if isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     rng = (generator or default_generator).rng

@@ -8,6 +8,8 @@ tensor that requires grad holds d(output)/d(itself) in `.grad`.
 
 from __future__ import annotations
 
+import operator
+
 import numpy
 
 from minidl import dtypes
@@ -277,36 +279,36 @@ class Tensor:
 
     # --- in-place changes: not recorded in the graph, so guarded -------------------------
 
-    def _change_in_place(self, op: str, change) -> Tensor:
-        """Apply `change(array)` in place and bump the version counter that backward checks."""
+    def _change_in_place(self, op: str, change, value) -> Tensor:
+        """Apply `change(array, value)` in place and bump the version counter backward checks."""
         if self.requires_grad and autograd.is_grad_enabled():
             raise RuntimeError(
                 f"{op}: in-place change to a tensor of shape {self.shape} that requires grad while "
                 "a graph is being recorded; do it inside `with minidl.no_grad():`, or use the "
                 "out-of-place form (x = x + y instead of x += y)"
             )
-        change(self.array)
+        try:  # NumPy checks shapes and dtypes before it writes anything
+            change(self.array, value.array if isinstance(value, Tensor) else value)
+        except (ValueError, TypeError) as error:
+            other = value if isinstance(value, Tensor) else Tensor(value)
+            raise autograd.explain(op, (self, other), error) from None
         self._version[0] += 1
         return self
 
-    def add_(self, other): return self._change_in_place("add_", lambda a: a.__iadd__(_raw(other)))
-    def sub_(self, other): return self._change_in_place("sub_", lambda a: a.__isub__(_raw(other)))
-    def mul_(self, other): return self._change_in_place("mul_", lambda a: a.__imul__(_raw(other)))
-    def div_(self, other): return self._change_in_place("div_", lambda a: a.__itruediv__(_raw(other)))
-    def copy_(self, other): return self._change_in_place("copy_", lambda a: a.__setitem__(..., _raw(other)))
-    def fill_(self, value): return self._change_in_place("fill_", lambda a: a.fill(value))
+    def add_(self, other): return self._change_in_place("add_", operator.iadd, other)
+    def sub_(self, other): return self._change_in_place("sub_", operator.isub, other)
+    def mul_(self, other): return self._change_in_place("mul_", operator.imul, other)
+    def div_(self, other): return self._change_in_place("div_", operator.itruediv, other)
+    def copy_(self, other): return self._change_in_place("copy_", lambda a, v: a.__setitem__(..., v), other)
+    def fill_(self, value): return self._change_in_place("fill_", lambda a, v: a.fill(v), value)
     def zero_(self): return self.fill_(0)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index, value) -> None:
         index = ops.raw_index(index)
-        self._change_in_place("setitem", lambda a: a.__setitem__(index, _raw(value)))
+        self._change_in_place("setitem", lambda a, v: a.__setitem__(index, v), value)
 
-
-def _raw(value):
-    """The array behind a Tensor, or the value itself (a number or an array)."""
-    return value.array if isinstance(value, Tensor) else value
 
 
 # Imported last, and this module imported first (minidl/__init__.py): the ops build Tensors,

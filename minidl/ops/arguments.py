@@ -15,11 +15,17 @@ __all__ = ["axes", "constant", "numpy_names", "operands"]
 
 
 def operands(a, b) -> tuple[Tensor, Tensor]:
-    """Both sides of a binary op as Tensors, the non-Tensor side made `constant` like the other."""
+    """Both sides of a binary op as Tensors, the non-Tensor side made `constant` like the other.
+
+    An integer tensor next to a Python float becomes float32 first, as in PyTorch (NumPy would
+    give float64): `labels * 0.5` is float32.
+    """
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return a, b
     if isinstance(a, Tensor):
+        a = a.astype(default_float) if isinstance(b, float) and not a.is_floating_point() else a
         return a, constant(b, like=a)
+    b = b.astype(default_float) if isinstance(a, float) and not b.is_floating_point() else b
     return constant(a, like=b), b
 
 
@@ -38,7 +44,7 @@ def constant(value, like: Tensor) -> Tensor:
         xp, dtype = get_array_module(like.array), like.array.dtype
         if dtype.kind == "f" or (dtype.kind in "iu" and isinstance(value, _INTEGERS)):
             return Tensor(xp.asarray(value, dtype=dtype))
-        return Tensor(xp.asarray(value, dtype=default_float if isinstance(value, float) else None))
+        return Tensor(xp.asarray(value))
     return tensor(value, device=like.device)
 
 

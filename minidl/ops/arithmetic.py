@@ -7,6 +7,7 @@ sums it back to the input's shape (`autograd._fit_to_input`), so no op here has 
 from __future__ import annotations
 
 from minidl.autograd import Function
+from minidl.dtypes import default_float
 from minidl.ops.arguments import operands
 from minidl.ops.elementwise import log
 from minidl.tensor import Tensor
@@ -110,8 +111,11 @@ def mul(x, y) -> Tensor:
 
 
 def div(x, y) -> Tensor:
-    """x / y, element-wise (true division: ints give floats)."""
-    return Div()(*operands(x, y))
+    """x / y, element-wise (true division: ints give float32, as in PyTorch)."""
+    x, y = operands(x, y)
+    if not (x.is_floating_point() or y.is_floating_point()):
+        x, y = x.astype(default_float), y.astype(default_float)
+    return Div()(x, y)
 
 
 def neg(x: Tensor) -> Tensor:
@@ -135,9 +139,11 @@ def matmul(a, b) -> Tensor:
             f"matmul: cannot multiply {a.shape} by {b.shape}: "
             f"inner dimensions {a.shape[-1]} and {inner_b} differ"
         )
-    # A vector is a one-row (or one-column) matrix; reshaping keeps MatMul itself 2-d+.
-    if a.ndim == 1:
-        return matmul(a.unsqueeze(0), b).squeeze(-2)
+    # A vector on the left is a one-row matrix, on the right a one-column matrix; the extra
+    # dim is dropped again afterwards. This keeps MatMul itself to matrices.
+    result = MatMul()(a.unsqueeze(0) if a.ndim == 1 else a, b.unsqueeze(-1) if b.ndim == 1 else b)
     if b.ndim == 1:
-        return matmul(a, b.unsqueeze(-1)).squeeze(-1)
-    return MatMul()(a, b)
+        result = result.squeeze(-1)
+    if a.ndim == 1:
+        result = result.squeeze(-1 if b.ndim == 1 else -2)
+    return result

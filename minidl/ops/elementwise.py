@@ -103,8 +103,8 @@ class Maximum(Function):
 
     def backward(self, grad):
         x, y = self.inputs
-        x_wins = x >= y  # a tie sends the whole gradient to x
-        return grad * x_wins, grad * ~x_wins
+        share_x = (sign(x - y) + 1) / 2  # 1 where x is larger, 0 where y is, 1/2 on a tie (as PyTorch)
+        return grad * share_x, grad * (1 - share_x)
 
 
 class Minimum(Function):
@@ -115,8 +115,8 @@ class Minimum(Function):
 
     def backward(self, grad):
         x, y = self.inputs
-        x_wins = x <= y
-        return grad * x_wins, grad * ~x_wins
+        share_x = (sign(y - x) + 1) / 2  # 1 where x is smaller, 0 where y is, 1/2 on a tie
+        return grad * share_x, grad * (1 - share_x)
 
 
 class Clip(Function):

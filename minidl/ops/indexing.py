@@ -20,6 +20,7 @@ class GetItem(Function):
 
     def __init__(self, index):
         self.index = index
+        self.returns_view = _is_basic(index)  # x[1:3] is a view of x; x[[1, 2]] is a copy
 
     def forward(self, x):
         self.input_shape = x.shape

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy
+
 from minidl.autograd import Function
 from minidl.backend import get_array_module
 from minidl.ops.arguments import axes, numpy_names
@@ -66,7 +68,7 @@ class Max(Function):
 
     def backward(self, grad):
         (x,), (y,) = self.inputs, self.outputs
-        # The gradient goes to the element(s) that won, shared equally on a tie.
+        # The gradient goes to the element(s) that won, shared equally on a tie (as torch.amax).
         winners = (x == _spread_back(y, self.dims, self.keepdim, x.shape)).astype(x.dtype)
         count = winners.sum(dim=self.dims, keepdim=True)
         return _spread_back(grad, self.dims, self.keepdim, x.shape) * winners / count
@@ -116,7 +118,8 @@ def var(x: Tensor, dim=None, keepdim: bool = False, correction: int = 1) -> Tens
 
 def max(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False):
     """The largest value. As in PyTorch: max(x) -> a scalar; max(x, dim) -> (values, indices);
-    max(x, y) with a tensor y -> maximum(x, y). As in NumPy: max(x, axis=...) -> values."""
+    max(x, y) with a tensor y -> maximum(x, y). Over several dims, max(x, (0, 2)), or with NumPy's
+    names, max(x, axis=...): the values alone."""
     return _max_or_min(Max, maximum, argmax, "max", x, dim, keepdim, axis, keepdims)
 
 
@@ -128,12 +131,11 @@ def min(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool
 def _max_or_min(function_class, elementwise, arg, op, x, dim, keepdim, axis, keepdims):
     if isinstance(dim, Tensor):
         return elementwise(x, dim)
-    if axis is not None:
+    if axis is not None or keepdims:  # NumPy's names: NumPy's answer, the values alone
         return _reduce(function_class, op, x, axis, keepdims)
-    values = _reduce(function_class, op, x, dim, keepdim)
-    if dim is None:
-        return values
-    return MaxResult(values, arg(x, dim, keepdim))
+    if not isinstance(dim, (int, numpy.integer)):  # all dims or several: the values alone, as torch.amax
+        return _reduce(function_class, op, x, dim, keepdim)
+    return MaxResult(_reduce(function_class, op, x, dim, keepdim), arg(x, dim, keepdim))
 
 
 @numpy_names
@@ -151,6 +153,7 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 def _arg(x: Tensor, dim, keepdim, op) -> Tensor:
     if x.numel() == 0:
         raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
-    axis = None if dim is None else axes(op, dim, x.ndim)[0]
+    dims = axes(op, dim, x.ndim) if dim is not None else ()
+    axis = dims[0] if dims else None  # a 0-d tensor's only dim is all of it
     xp = get_array_module(x.array)
     return Tensor(getattr(xp, op)(x.array, axis=axis, keepdims=keepdim).astype(xp.int64))

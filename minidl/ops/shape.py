@@ -35,6 +35,7 @@ __all__ = [
 
 class Reshape(Function):
     label = "reshape"
+    returns_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -49,6 +50,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     label = "transpose"
+    returns_view = True
 
     def __init__(self, dims):
         self.dims = dims
@@ -62,6 +64,7 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     label = "broadcast_to"
+    returns_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -109,6 +112,7 @@ class Concat(Function):
 
 class Split(Function):
     label = "split"
+    returns_view = True
 
     def __init__(self, sizes, dim):
         self.sizes, self.dim = sizes, dim
@@ -171,7 +175,8 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 def permute(x: Tensor, *dims) -> Tensor:
     """Reorder the dims: output dim i is input dim dims[i]."""
     dims = size_argument(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    in_range = all(-x.ndim <= d < x.ndim for d in dims)
+    if not in_range or sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not an ordering of the {x.ndim} dims of a tensor of shape {x.shape}")
     return Transpose(tuple(d % x.ndim for d in dims))(x)
 
