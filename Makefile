@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 
 .PHONY: lab test dot benchmarks lint clean
 
+# JupyterLab refuses to run as root unless told it may (a container, a fresh VM).
 lab: $(VENV)/.installed-lab dot
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(VENV)/.installed-dev dot
 	$(BIN)/python -m pytest
