@@ -306,7 +306,7 @@ class Tensor:
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index, value) -> None:
-        index = ops.raw_index(index)
+        index = ops.raw_index(index, self.device)
         self._change_in_place("setitem", lambda a, v: a.__setitem__(index, v), value)
 
 

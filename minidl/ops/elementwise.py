@@ -207,4 +207,6 @@ def where(condition, x, y) -> Tensor:
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     if condition.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    if condition.device != x.device:
+        raise RuntimeError(f"where: condition is on {condition.device}, the values on {x.device}")
     return Where(condition)(x, y)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy
 
 from minidl.autograd import Function
-from minidl.backend import get_array_module, scatter_add
+from minidl.backend import get_array_module, scatter_add, to_device
 from minidl.tensor import Tensor
 
 __all__ = ["getitem", "index_add", "raw_index"]
@@ -55,22 +55,23 @@ def _is_basic(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, numpy.integer, slice)) for p in parts)
 
 
-def raw_index(index):
-    """The index with every Tensor in it replaced by its array (lists become arrays too)."""
+def raw_index(index, device: str = "cpu"):
+    """The index with every Tensor, list or array in it as an array on `device` (the indexed
+    tensor's: CuPy wants CuPy index arrays)."""
     if isinstance(index, tuple):
-        return tuple(raw_index(part) for part in index)
+        return tuple(raw_index(part, device) for part in index)
     if isinstance(index, Tensor):
-        return index.array
-    if isinstance(index, list):
-        return numpy.asarray(index)
+        return to_device(index.array, device)
+    if isinstance(index, (list, numpy.ndarray)):
+        return to_device(numpy.asarray(index), device)
     return index
 
 
 def getitem(x: Tensor, index) -> Tensor:
     """x[index], as NumPy indexes."""
-    return GetItem(raw_index(index))(x)
+    return GetItem(raw_index(index, x.device))(x)
 
 
 def index_add(values: Tensor, index, shape) -> Tensor:
     """A tensor of `shape`, zero but for `values` added at `index` (repeats add up)."""
-    return IndexAdd(raw_index(index), tuple(shape))(values)
+    return IndexAdd(raw_index(index, values.device), tuple(shape))(values)

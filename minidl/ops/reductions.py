@@ -39,11 +39,8 @@ class Sum(Function):
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape)
 
 
-class Mean(Function):
+class Mean(Sum):
     label = "mean"
-
-    def __init__(self, dims, keepdim):
-        self.dims, self.keepdim = dims, keepdim
 
     def forward(self, x):
         self.input_shape = x.shape
@@ -53,7 +50,7 @@ class Mean(Function):
         count = 1
         for d in self.dims:
             count *= self.input_shape[d]
-        return _spread_back(grad, self.dims, self.keepdim, self.input_shape) / count
+        return super().backward(grad) / count  # each element counted 1/count in the mean
 
 
 class Max(Function):
