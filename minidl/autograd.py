@@ -55,31 +55,30 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self.previous.pop()
 
 
-class no_grad(set_grad_enabled):
-    """Run without recording a graph: for evaluation and for updating parameters.
+class _GradMode(set_grad_enabled):
+    """A fixed grad mode, usable as `with no_grad():`, `@no_grad()` or `@no_grad` (as PyTorch)."""
 
-    `with no_grad():`, `@no_grad()` or `@no_grad`, as in PyTorch.
-    """
+    mode: bool
 
     def __new__(cls, function=None):
-        if function is not None:  # used as a bare decorator
+        if function is not None:  # used as a bare decorator: @no_grad
             return cls()(function)
         return super().__new__(cls)
 
     def __init__(self, function=None):
-        super().__init__(False)
+        super().__init__(type(self).mode)
 
 
-class enable_grad(set_grad_enabled):
-    """Record a graph again, even inside `no_grad`; used as `no_grad` is."""
+class no_grad(_GradMode):
+    """Run without recording a graph: for evaluation and for updating parameters."""
 
-    def __new__(cls, function=None):
-        if function is not None:
-            return cls()(function)
-        return super().__new__(cls)
+    mode = False
 
-    def __init__(self, function=None):
-        super().__init__(True)
+
+class enable_grad(_GradMode):
+    """Record a graph again, even inside `no_grad`."""
+
+    mode = True
 
 
 class Function:
@@ -167,8 +166,7 @@ def explain(label: str, inputs, error: Exception) -> Exception:
     """NumPy's complaint about bad input, restated with the op's name and the shapes and
     dtypes it was given."""
     described = ", ".join(f"{x.shape} {x.dtype}" for x in inputs)
-    kind = IndexError if isinstance(error, IndexError) else type(error)
-    kind = kind if kind in (IndexError, TypeError) else ValueError
+    kind = next(kind for kind in (IndexError, TypeError, ValueError) if isinstance(error, kind))
     return kind(f"{label}: {error} (inputs: {described})")
 
 
