@@ -11,7 +11,7 @@
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import cuda
+from minidl import cuda, nn
 from minidl.autograd import (
     BackwardStep,
     Function,
@@ -37,6 +37,7 @@ from minidl.ops import (
     concat,
     div,
     eq,
+    erf,
     exp,
     expand,
     flatten,
@@ -86,14 +87,15 @@ from minidl.random import (
     randn_like,
     randperm,
 )
+from minidl.nn.summary import summary
 
 clamp = clip
 view = reshape
 
 __all__ = [
-    "BackwardStep", "Function", "Generator", "GradcheckError", "Tensor", "abs", "add", "arange",
+    "BackwardStep", "nn", "summary", "Function", "Generator", "GradcheckError", "Tensor", "abs", "add", "arange",
     "argmax", "argmin", "bool_", "broadcast_to", "cat", "clamp", "clip", "clone", "concat", "cuda",
-    "div", "enable_grad", "eq", "exp", "expand", "eye", "flatten", "float16", "float32", "float64",
+    "div", "enable_grad", "eq", "erf", "exp", "expand", "eye", "flatten", "float16", "float32", "float64",
     "full", "full_like", "ge", "grad", "gradcheck", "gt", "int16", "int32", "int64", "int8",
     "is_grad_enabled", "le", "log", "logical_and", "logical_not", "logical_or", "long", "lt",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg",

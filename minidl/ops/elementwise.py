@@ -14,7 +14,7 @@ from minidl.ops.arguments import operands
 from minidl.ops.comparison import sign
 from minidl.tensor import Tensor
 
-__all__ = ["abs", "clip", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sqrt", "tanh", "where"]
+__all__ = ["abs", "clip", "erf", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sqrt", "tanh", "where"]
 
 
 class Exp(Function):
@@ -59,6 +59,23 @@ class Abs(Function):
     def backward(self, grad):
         (x,) = self.inputs
         return grad * sign(x)
+
+
+class Erf(Function):
+    """The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt (NumPy has none, so: a series)."""
+
+    label = "erf"
+
+    def forward(self, x):
+        # Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, finer than float32's resolution.
+        xp = get_array_module(x)
+        t = 1 / (1 + 0.3275911 * xp.abs(x))
+        poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+        return xp.sign(x) * (1 - poly * xp.exp(-x * x))
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return grad * (2 / math.sqrt(math.pi)) * exp(-x * x)
 
 
 class Tanh(Function):
@@ -167,6 +184,11 @@ def sqrt(x: Tensor) -> Tensor:
 def abs(x: Tensor) -> Tensor:
     """|x|; its gradient at 0 is taken to be 0."""
     return Abs()(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function (accurate to about 1e-7)."""
+    return Erf()(x)
 
 
 def tanh(x: Tensor) -> Tensor:
