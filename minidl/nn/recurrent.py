@@ -79,7 +79,9 @@ class _RecurrentBase(Module):
         """
         name = type(self).__name__
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: needs input of 2 or 3 dims ending in input_size={self.input_size}, got {x.shape}")
+            raise ValueError(
+                f"{name}: needs input of 2 or 3 dims ending in input_size={self.input_size}, got {x.shape}"
+            )
         unbatched = x.ndim == 2
         if unbatched:
             x = x.unsqueeze(1)

@@ -19,7 +19,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     if groups != 1:
         raise NotImplementedError("conv2d: groups other than 1 are not supported")
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"conv2d: needs (N, C, H, W) input and (O, C, kh, kw) weight, got {x.shape} and {weight.shape}")
+        raise ValueError(
+            f"conv2d: needs (N, C, H, W) input and (O, C, kh, kw) weight, got {x.shape} and {weight.shape}"
+        )
     if x.shape[1] != weight.shape[1]:
         raise ValueError(
             f"conv2d: input has {x.shape[1]} channels (shape {x.shape}) but the weight expects "
