@@ -11,7 +11,7 @@
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import cuda, nn
+from minidl import cuda, data, datasets, nn, utils
 from minidl.autograd import (
     BackwardStep,
     Function,
@@ -25,6 +25,7 @@ from minidl.autograd import (
 from minidl.creation import arange, eye, full, full_like, ones, ones_like, tensor, zeros, zeros_like
 from minidl.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, long, uint8
 from minidl.gradcheck import GradcheckError, gradcheck
+from minidl.nn.summary import summary
 from minidl.ops import (
     abs,
     add,
@@ -87,20 +88,21 @@ from minidl.random import (
     randn_like,
     randperm,
 )
-from minidl.nn.summary import summary
+from minidl.serialization import load, save
+from minidl.training import History, evaluate, fit
 
 clamp = clip
 view = reshape
 
 __all__ = [
-    "BackwardStep", "nn", "summary", "Function", "Generator", "GradcheckError", "Tensor", "abs", "add", "arange",
-    "argmax", "argmin", "bool_", "broadcast_to", "cat", "clamp", "clip", "clone", "concat", "cuda",
-    "div", "enable_grad", "eq", "erf", "exp", "expand", "eye", "flatten", "float16", "float32", "float64",
-    "full", "full_like", "ge", "grad", "gradcheck", "gt", "int16", "int32", "int64", "int8",
-    "is_grad_enabled", "le", "log", "logical_and", "logical_not", "logical_or", "long", "lt",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg",
-    "no_grad", "ones", "ones_like", "pad", "permute", "pow", "rand", "rand_like", "randint",
-    "randn", "randn_like", "randperm", "relu", "reshape", "set_grad_enabled", "sigmoid", "sign",
-    "split", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "tensor", "transpose", "uint8",
-    "unsqueeze", "var", "view", "walk", "where", "zeros", "zeros_like",
+    "abs", "add", "arange", "argmax", "argmin", "BackwardStep", "bool_", "broadcast_to", "cat", "clamp", "clip",
+    "clone", "concat", "cuda", "data", "datasets", "div", "enable_grad", "eq", "erf", "evaluate", "exp",
+    "expand", "eye", "fit", "flatten", "float16", "float32", "float64", "full", "full_like", "Function", "ge",
+    "Generator", "grad", "gradcheck", "GradcheckError", "gt", "History", "int16", "int32", "int64", "int8",
+    "is_grad_enabled", "le", "load", "log", "logical_and", "logical_not", "logical_or", "long", "lt",
+    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "nn", "no_grad",
+    "ones", "ones_like", "pad", "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
+    "randperm", "relu", "reshape", "save", "set_grad_enabled", "sigmoid", "sign", "split", "sqrt", "squeeze",
+    "stack", "sub", "sum", "summary", "tanh", "Tensor", "tensor", "transpose", "uint8", "unsqueeze", "utils",
+    "var", "view", "walk", "where", "zeros", "zeros_like",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "cupy_or_none",
     "device_of",
     "get_array_module",
+    "is_array",
     "normalize_device",
     "scatter_add",
     "to_device",
@@ -52,12 +53,15 @@ def _is_cupy(value) -> bool:
     return type(value).__module__.startswith("cupy")
 
 
+def is_array(value) -> bool:
+    """True for a NumPy or a CuPy array."""
+    return isinstance(value, numpy.ndarray) or _is_cupy(value)
+
+
 def as_array(value):
     """NumPy and CuPy arrays as they are; anything else (a number, a list, a NumPy scalar)
     as a NumPy array."""
-    if isinstance(value, numpy.ndarray) or _is_cupy(value):
-        return value
-    return numpy.asarray(value)
+    return value if is_array(value) else numpy.asarray(value)
 
 
 def device_of(array) -> str:
