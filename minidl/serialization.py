@@ -55,7 +55,8 @@ def load(path, device=None):
                 raise ValueError(f"load: {path} is an .npz file but not a minidl checkpoint (no {_META!r} entry)")
             meta = json.loads(archive[_META].tobytes())
             if meta.get("format") != _FORMAT:
-                raise ValueError(f"load: {path} has checkpoint format {meta.get('format')}; this minidl reads {_FORMAT}")
+                found = meta.get("format")
+                raise ValueError(f"load: {path} has checkpoint format {found}; this minidl reads {_FORMAT}")
             arrays = {name: archive[name] for name in archive.files if name != _META}
     except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError, KeyError) as error:
         if isinstance(error, FileNotFoundError):
