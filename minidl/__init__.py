@@ -11,7 +11,7 @@
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import cuda, data, datasets, nn, utils
+from minidl import cuda, data, datasets, nn, optim, utils
 from minidl.autograd import (
     BackwardStep,
     Function,
@@ -100,7 +100,7 @@ __all__ = [
     "expand", "eye", "fit", "flatten", "float16", "float32", "float64", "full", "full_like", "Function", "ge",
     "Generator", "grad", "gradcheck", "GradcheckError", "gt", "History", "int16", "int32", "int64", "int8",
     "is_grad_enabled", "le", "load", "log", "logical_and", "logical_not", "logical_or", "long", "lt",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "nn", "no_grad",
+    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "nn", "no_grad", "optim",
     "ones", "ones_like", "pad", "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like",
     "randperm", "relu", "reshape", "save", "set_grad_enabled", "sigmoid", "sign", "split", "sqrt", "squeeze",
     "stack", "sub", "sum", "summary", "tanh", "Tensor", "tensor", "transpose", "uint8", "unsqueeze", "utils",

@@ -38,8 +38,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         array = array.astype(dtype)
     elif from_python and array.dtype == numpy.float64:
         array = array.astype(dtypes.default_float)
-    array = to_device(array, normalize_device(device)) if device is not None else array.copy()
-    return new_leaf(array, requires_grad, "tensor")
+    moved = to_device(array, normalize_device(device)) if device is not None else array
+    return new_leaf(moved.copy() if moved is array else moved, requires_grad, "tensor")  # always a copy
 
 
 def new_leaf(array, requires_grad: bool, op: str) -> Tensor:

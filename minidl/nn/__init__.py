@@ -1,6 +1,6 @@
 """Layers, losses and the Module they are built on (`import minidl.nn as nn`), as torch.nn."""
 
-from minidl.nn import functional, init
+from minidl.nn import functional, init, utils
 from minidl.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minidl.nn.container import ModuleList, Sequential
 from minidl.nn.conv import Conv2d
@@ -18,5 +18,5 @@ __all__ = [
     "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
     "Embedding", "Flatten", "GELU", "Identity", "LSTM", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax",
     "MSELoss", "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "RNN", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Tanh", "functional", "init", "summary",
+    "Sigmoid", "Softmax", "Tanh", "functional", "init", "summary", "utils",
 ]

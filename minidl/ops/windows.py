@@ -80,11 +80,12 @@ class Col2im(Function):
         n, c, height, width = self.image_shape
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.window
         oh, ow = self.window.output_size(height, width)
-        cols = cols.reshape(n, c, kh, kw, oh, ow)
+        # (kh, kw, n, c, oh, ow): each offset's block contiguous, so the adds below run fast
+        cols = xp.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
         image = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
         for i in range(kh):  # a loop over the kernel's kh * kw offsets, not over positions
             for j in range(kw):
-                image[:, :, i * dh : i * dh + sh * oh : sh, j * dw : j * dw + sw * ow : sw] += cols[:, :, i, j]
+                image[:, :, i * dh : i * dh + sh * oh : sh, j * dw : j * dw + sw * ow : sw] += cols[i, j]
         return image[:, :, ph : ph + height, pw : pw + width]
 
     def backward(self, grad):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minidl import ops
+from minidl.ops.pooling import max_pool
 from minidl.ops.windows import im2col, window
 from minidl.tensor import Tensor
 
@@ -35,25 +36,33 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     return out + bias.reshape(1, out_channels, 1, 1) if bias is not None else out
 
 
-def _pool(x: Tensor, kernel_size, stride, padding, pad_value: float, op: str):
+def _pool_window(x: Tensor, kernel_size, stride, padding, op: str):
     if x.ndim != 4:
         raise ValueError(f"{op}: needs (N, C, H, W) input, got shape {x.shape}")
     where = window(kernel_size, kernel_size if stride is None else stride, padding)
     if any(2 * p > k for p, k in zip(where.padding, where.kernel)):
         raise ValueError(f"{op}: padding {where.padding} must be at most half the kernel {where.kernel}")
-    n, c = x.shape[:2]
-    columns = im2col(x, where, pad_value)  # (N, C*kh*kw, OH*OW)
-    windows = columns.reshape(n, c, where.kernel[0] * where.kernel[1], -1)
-    return windows, (n, c, *where.output_size(*x.shape[2:]))
+    if min(where.output_size(*x.shape[2:])) < 1:
+        raise ValueError(f"{op}: a {where.kernel} window does not fit in an image of size {x.shape[2:]}")
+    return where
 
 
 def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     """The largest value of each window (stride defaults to the kernel size)."""
-    windows, shape = _pool(x, kernel_size, stride, padding, float("-inf"), "max_pool2d")
-    return ops.max(windows, axis=2).reshape(shape)
+    return max_pool(x, _pool_window(x, kernel_size, stride, padding, "max_pool2d"))
 
 
 def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """The mean of each window, zero padding included (stride defaults to the kernel size)."""
-    windows, shape = _pool(x, kernel_size, stride, padding, 0.0, "avg_pool2d")
-    return windows.mean(dim=2).reshape(shape)
+    """The mean of each window, zero padding included (stride defaults to the kernel size).
+
+    The sum of kh * kw strided slices, one per kernel offset: plain getitem and add ops.
+    """
+    where = _pool_window(x, kernel_size, stride, padding, "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), _ = where
+    oh, ow = where.output_size(*x.shape[2:])
+    padded = ops.pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    total = 0
+    for i in range(kh):
+        for j in range(kw):
+            total = total + padded[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw]
+    return total / (kh * kw)

@@ -1,0 +1,106 @@
+"""Max pooling: find each window's winner, then place gradients back on it (and pick again).
+
+The winner of every window is found with one element-wise comparison per kernel offset
+(kh * kw of them) over strided slices of the image, never with a reduction over a short
+window axis, which NumPy does slowly. As in PyTorch, a tie goes to the first maximum.
+"""
+
+from __future__ import annotations
+
+from minidl.autograd import Function
+from minidl.backend import get_array_module
+from minidl.ops.windows import Window
+from minidl.tensor import Tensor
+
+__all__ = ["max_pool"]
+
+
+def _offsets(window: Window, output_size):
+    """For each kernel offset k: the slice of the padded image that offset sees in every window."""
+    (kh, kw), (sh, sw), _, (dh, dw) = window
+    oh, ow = output_size
+    for i in range(kh):
+        for j in range(kw):
+            yield (..., slice(i * dh, i * dh + sh * oh, sh), slice(j * dw, j * dw + sw * ow, sw))
+
+
+def _padded(x, window: Window, value):
+    (ph, pw) = window.padding
+    if not (ph or pw):
+        return x
+    return get_array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+class MaxPool2d(Function):
+    """The max of each window; `winner` keeps the offset number k where it sits."""
+
+    label = "max_pool2d"
+
+    def __init__(self, window: Window):
+        self.window = window
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.input_shape = x.shape
+        padded = _padded(x, self.window, -xp.inf)
+        best = winner = None
+        for k, part in enumerate(_offsets(self.window, self.window.output_size(*x.shape[2:]))):
+            candidate = padded[part]
+            if best is None:
+                best, winner = candidate.copy(), xp.zeros(candidate.shape, dtype=xp.int16)
+                continue
+            better = candidate > best  # strictly: the first maximum keeps a tie
+            best = xp.where(better, candidate, best)
+            winner = xp.where(better, xp.int16(k), winner)
+        self.winner = winner
+        return best
+
+    def backward(self, grad):
+        return PlaceAtWinners(self.winner, self.window, self.input_shape)(grad)
+
+
+class PickWinners(Function):
+    """Each window's value at a given winning offset: the gradient of PlaceAtWinners."""
+
+    label = "pick_winners"
+
+    def __init__(self, winner, window: Window):
+        self.winner, self.window = winner, window
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        xp = get_array_module(x)
+        padded = _padded(x, self.window, 0)
+        out = xp.zeros(self.winner.shape, dtype=x.dtype)
+        for k, part in enumerate(_offsets(self.window, self.winner.shape[2:])):
+            out += xp.where(self.winner == k, padded[part], 0)
+        return out
+
+    def backward(self, grad):
+        return PlaceAtWinners(self.winner, self.window, self.input_shape)(grad)
+
+
+class PlaceAtWinners(Function):
+    """An image of zeros with each value added at its window's winning offset (max pooling's gradient)."""
+
+    label = "max_unpool2d"
+
+    def __init__(self, winner, window: Window, image_shape):
+        self.winner, self.window, self.image_shape = winner, window, image_shape
+
+    def forward(self, values):
+        xp = get_array_module(values)
+        n, c, height, width = self.image_shape
+        (ph, pw) = self.window.padding
+        image = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=values.dtype)
+        for k, part in enumerate(_offsets(self.window, self.winner.shape[2:])):
+            image[part] += xp.where(self.winner == k, values, 0)  # overlapping windows add up
+        return image[:, :, ph : ph + height, pw : pw + width]
+
+    def backward(self, grad):
+        return PickWinners(self.winner, self.window)(grad)
+
+
+def max_pool(x: Tensor, window: Window) -> Tensor:
+    """The largest value of each window of an (N, C, H, W) tensor; its gradient goes to that value."""
+    return MaxPool2d(window)(x)
