@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from minidl.autograd import no_grad
+from minidl.creation import zeros_like
 from minidl.tensor import Tensor
 
-__all__ = ["IncompatibleKeys", "Module", "Parameter"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle"]
 
 
 class Parameter(Tensor):
@@ -26,6 +27,17 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class RemovableHandle:
+    """What register_forward_hook returns: handle.remove() unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -53,13 +65,15 @@ class Module:
     def __call__(self, *args, **kwargs):
         output = self.forward(*args, **kwargs)
         for hook in self._forward_hooks:
-            hook(self, args, output)
+            replaced = hook(self, args, output)
+            output = output if replaced is None else replaced
         return output
 
-    def register_forward_hook(self, hook: Callable) -> Callable[[], None]:
-        """Call hook(module, inputs, output) after every forward; returns a function that removes it."""
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """Call hook(module, inputs, output) after every forward (a non-None result replaces the
+        output); `.remove()` on the returned handle takes it off again."""
         self._forward_hooks.append(hook)
-        return lambda: self._forward_hooks.remove(hook)
+        return RemovableHandle(self._forward_hooks, hook)
 
     # --- registration by assignment ----------------------------------------------------
 
@@ -81,6 +95,8 @@ class Module:
 
     def __getattr__(self, name: str):
         # Called only when normal lookup fails: look in the registries.
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() at the start of __init__")
         for registry in ("_parameters", "_buffers", "_modules"):
             entries = self.__dict__.get(registry, {})
             if name in entries:
@@ -179,7 +195,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor(p.grad.array * 0)
+                p.grad = zeros_like(p.grad)
 
     def to(self, *args, **kwargs) -> Module:
         """Move (or cast) every parameter and buffer in place: optimizers keep working on them."""

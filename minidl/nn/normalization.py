@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from minidl.creation import ones, zeros
+from minidl.autograd import no_grad
+from minidl.creation import ones, tensor, zeros
 from minidl.nn.functional.normalization import batch_norm, layer_norm
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
@@ -29,8 +30,9 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", tensor(0, device=device))  # as PyTorch's, for its state dicts
         else:
-            self.running_mean = self.running_var = None
+            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x: Tensor) -> Tensor:
         name = type(self).__name__
@@ -40,6 +42,9 @@ class _BatchNorm(Module):
                 f"with {self.num_features} channels in dim 1, got shape {x.shape}"
             )
         use_batch_stats = self.training or self.running_mean is None
+        if self.training and self.num_batches_tracked is not None:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch_stats, self.momentum, self.eps)
 

@@ -9,21 +9,26 @@ from minidl.nn.module import Module
 __all__ = ["summary"]
 
 
+def _shapes(output):
+    """The shape of a tensor, or the nest of shapes of a tuple of them (an LSTM's (out, (h, c)))."""
+    return tuple(output.shape) if hasattr(output, "shape") else tuple(_shapes(part) for part in output)
+
+
 def summary(model: Module, input_shape, batch_size: int = 1, dtype=None, device=None, print_table: bool = True) -> str:
     """Run one forward pass on zeros of (batch_size, *input_shape) and tabulate every leaf layer.
 
     Returns the table as a string (and prints it unless print_table=False).
     """
     rows = []
-    removers = []
+    handles = []
     for name, module in model.named_modules():
         if next(module.children(), None) is None:  # leaf layers only: containers repeat their children
             def record(layer, inputs, output, name=name):
-                shape = tuple(output.shape) if hasattr(output, "shape") else tuple(o.shape for o in output)
+                shape = _shapes(output)
                 count = sum(p.numel() for p in layer.parameters(recurse=False))
                 rows.append((f"{name} ({type(layer).__name__})", str(shape), count))
 
-            removers.append(module.register_forward_hook(record))
+            handles.append(module.register_forward_hook(record))
     was_training = model.training
     try:
         model.eval()
@@ -31,8 +36,8 @@ def summary(model: Module, input_shape, batch_size: int = 1, dtype=None, device=
             model(zeros(batch_size, *input_shape, dtype=dtype, device=device))
     finally:
         model.train(was_training)
-        for remove in removers:
-            remove()
+        for handle in handles:
+            handle.remove()
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     width = max([len("Layer (type)")] + [len(r[0]) for r in rows]) + 2

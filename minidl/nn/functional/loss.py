@@ -31,22 +31,29 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce(difference * difference, reduction, "mse_loss")
 
 
-def nll_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
-    """Negative log likelihood: -log_probs[i, target[i]], for log-probabilities of shape (N, C)."""
+def _picked(log_probs: Tensor, target: Tensor, weight: Tensor | None, op: str) -> tuple[Tensor, Tensor | None]:
+    """(-log_probs[i, target[i]] times the class weight, the weight of each sample's class)."""
     if log_probs.ndim != 2 or target.ndim != 1 or target.shape[0] != log_probs.shape[0]:
-        raise ValueError(
-            f"nll_loss: needs (N, C) log-probabilities and N class indices, got {log_probs.shape} and {target.shape}"
-        )
+        raise ValueError(f"{op}: needs (N, C) scores and N class indices, got {log_probs.shape} and {target.shape}")
     if target.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold integer class indices, got {target.dtype}")
+        raise TypeError(f"{op}: target must hold integer class indices, got {target.dtype}")
     classes = log_probs.shape[1]
     if target.numel() and not (0 <= int(target.min()) and int(target.max()) < classes):
-        raise IndexError(f"nll_loss: target has classes outside 0..{classes - 1}")
-    picked = log_probs[arange(log_probs.shape[0], device=log_probs.device), target]
+        raise IndexError(f"{op}: target has classes outside 0..{classes - 1}")
+    losses = -log_probs[arange(log_probs.shape[0], device=log_probs.device), target]
     if weight is None:
-        return _reduce(-picked, reduction, "nll_loss")
+        return losses, None
     sample_weights = weight[target]
-    return _reduce(-picked * sample_weights, reduction, "nll_loss", sample_weights)
+    return losses * sample_weights, sample_weights
+
+
+def nll_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood: -log_probs[i, target[i]], for log-probabilities of shape (N, C).
+
+    With class weights w, each sample counts w[target[i]] times, and 'mean' divides by their sum.
+    """
+    losses, sample_weights = _picked(log_probs, target, weight, "nll_loss")
+    return _reduce(losses, reduction, "nll_loss", sample_weights)
 
 
 def cross_entropy(
@@ -54,14 +61,16 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax then negative log likelihood, for raw scores (logits) of shape (N, C) and class indices.
 
-    With label_smoothing e, the target is (1 - e) on the right class and e / C spread over all.
+    With label_smoothing e, the target is (1 - e) on the right class plus e / C on every class,
+    each class weighted by `weight` as in PyTorch.
     """
     log_probs = log_softmax(input, dim=1)
-    loss = nll_loss(log_probs, target, weight, reduction)
+    losses, sample_weights = _picked(log_probs, target, weight, "cross_entropy")
     if label_smoothing:
-        smooth = _reduce(-log_probs.mean(dim=1), reduction, "cross_entropy")
-        loss = (1 - label_smoothing) * loss + label_smoothing * smooth
-    return loss
+        weighted = log_probs if weight is None else log_probs * weight
+        smooth = -weighted.sum(dim=1) / log_probs.shape[1]
+        losses = (1 - label_smoothing) * losses + label_smoothing * smooth
+    return _reduce(losses, reduction, "cross_entropy", sample_weights)
 
 
 def binary_cross_entropy_with_logits(
