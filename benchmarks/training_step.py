@@ -15,7 +15,6 @@ import numpy as np
 
 import minidl
 import minidl.nn as nn
-import minidl.optim
 from minidl.datasets import MNIST
 
 

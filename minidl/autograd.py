@@ -283,11 +283,18 @@ def backward(
         )
     gradient = _seed_gradient(tensor, gradient, "backward")
     grads = _run_backward((tensor,), (gradient,), retain_graph or create_graph, create_graph, hook)
+    stored = set()  # ids of the arrays already given to a .grad in this call
     for x, g in grads.items():
-        if x.grad is not None:
-            x.grad = x.grad + g if create_graph else Tensor(x.grad.array + g.array)
-        else:  # a copy: g may be a read-only broadcast view, or shared with another input
-            x.grad = g if create_graph else Tensor(g.array.copy())
+        if create_graph:
+            x.grad = g if x.grad is None else x.grad + g
+            continue
+        array = g.array if x.grad is None else x.grad.array + g.array
+        # Each .grad gets an array of its own: g may be a read-only broadcast view, or the
+        # very array another input got (add passes one gradient to both of its inputs).
+        if array.base is not None or id(array) in stored:
+            array = array.copy()
+        stored.add(id(array))
+        x.grad = Tensor(array)
 
 
 def grad(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 
 from minidl import ops
+from minidl.autograd import Function
+from minidl.backend import get_array_module
+from minidl.ops.arguments import axes
 from minidl.tensor import Tensor
 
 __all__ = ["gelu", "leaky_relu", "log_softmax", "logsumexp", "relu", "sigmoid", "softmax", "tanh"]
@@ -35,9 +38,28 @@ def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
     return result if keepdim else result.squeeze(dim)
 
 
+class LogSoftmax(Function):
+    """y = x - log(sum(exp(x))) along `dim`, as one op: cross-entropy's hot path."""
+
+    label = "log_softmax"
+
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=self.dim, keepdims=True)  # exp never overflows: every value <= 0
+        return shifted - xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
+
+    def backward(self, grad):
+        (y,) = self.outputs  # dy_i/dx_j = [i == j] - softmax_j, and softmax = exp(y)
+        return grad - ops.exp(y) * grad.sum(dim=self.dim, keepdim=True)
+
+
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """log(softmax(x)) = x - logsumexp(x), stable for large x."""
-    return x - logsumexp(x, dim, keepdim=True)
+    """log(softmax(x)) = x - logsumexp(x), computed stably for large x."""
+    (dim,) = axes("log_softmax", dim, x.ndim)
+    return LogSoftmax(dim)(x)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:

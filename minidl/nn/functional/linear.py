@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+from minidl.autograd import Function
 from minidl.random import rand
 from minidl.tensor import Tensor
 
 __all__ = ["dropout", "embedding", "linear"]
 
 
+class Linear(Function):
+    """y = x W^T + b as one op (PyTorch's addmm): one node in the graph, and a backward that
+    computes dW = grad^T x directly in W's layout."""
+
+    label = "linear"
+
+    def forward(self, x, weight, bias=None):
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x, weight = self.inputs[:2]
+        needs = self.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])  # any leading dims act as one batch
+        grad_x = grad @ weight if needs[0] else None
+        grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        grad_bias = rows.sum(dim=0) if len(needs) == 3 and needs[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch."""
-    if x.shape[-1] != weight.shape[1]:
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
-            f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight expects "
+            f"linear: input has {x.shape[-1] if x.ndim else 0} features (shape {x.shape}) but the weight expects "
             f"{weight.shape[1]} (weight shape {weight.shape})"
         )
-    out = x @ weight.mT
-    return out + bias if bias is not None else out
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape} for a weight of shape {weight.shape}")
+    return Linear()(x, weight, bias) if bias is not None else Linear()(x, weight)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
