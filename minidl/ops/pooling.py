@@ -43,15 +43,17 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         self.input_shape = x.shape
         padded = _padded(x, self.window, -xp.inf)
+        (kh, kw) = self.window.kernel
+        index_type = xp.int8 if kh * kw <= 127 else xp.int32  # small: this array is read kh * kw times
         best = winner = None
         for k, part in enumerate(_offsets(self.window, self.window.output_size(*x.shape[2:]))):
             candidate = padded[part]
             if best is None:
-                best, winner = candidate.copy(), xp.zeros(candidate.shape, dtype=xp.int16)
+                best, winner = candidate.copy(), xp.zeros(candidate.shape, dtype=index_type)
                 continue
             better = candidate > best  # strictly: the first maximum keeps a tie
-            best = xp.where(better, candidate, best)
-            winner = xp.where(better, xp.int16(k), winner)
+            xp.maximum(best, candidate, out=best)
+            winner[better] = k
         self.winner = winner
         return best
 
