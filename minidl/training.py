@@ -143,7 +143,7 @@ def fit(model, train_data: Iterable, loss: Callable, optimizer, epochs: int = 1,
                 totals[name] += value * size
             count += size
             if progress:
-                batches.set_postfix(loss=f"{totals['loss'] / count:.4f}")
+                batches.set_postfix(loss=f"{totals['loss'] / count:.4f}", refresh=False)  # tqdm redraws at its own pace
             _call(callbacks, "on_batch_end", batch, logs)
         values = {name: total / count for name, total in totals.items()}
         if val_data is not None:

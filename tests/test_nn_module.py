@@ -5,7 +5,6 @@ And the articles' CNN (/work/shared/seed-examples/pytorch_cnn.py) run with only 
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,8 @@ import pytest
 
 import minidl
 import minidl.nn as nn
+from minidl.data import DataLoader, Subset
+from minidl.datasets import MNIST
 
 SEED_CNN = Path(__file__).resolve().parents[2] / "shared" / "seed-examples" / "pytorch_cnn.py"
 
@@ -338,22 +339,24 @@ def test_articles_cnn_runs_forward_and_backward():
     assert len(list(net.parameters())) == 10
 
 
-def test_articles_cnn_trains_and_evaluates_with_minidl_optim():
+def test_articles_cnn_trains_on_bundled_mnist_and_its_loss_falls():
+    """The articles' train() and evaluate(), unchanged, on minidl's DataLoader over real MNIST images."""
     namespace = _seed_cnn_namespace()
-    try:
-        optim = importlib.import_module("minidl.optim")
-    except ImportError:
-        optim = None
-    if not hasattr(optim, "SGD"):
-        pytest.skip("minidl.optim.SGD is not there yet")
     minidl.manual_seed(0)
     net = namespace["Net"]()
-    rng = np.random.default_rng(0)
-    loader = [(minidl.tensor(rng.standard_normal((4, 1, 28, 28)), dtype=minidl.float32),
-               minidl.tensor(rng.integers(0, 10, 4))) for _ in range(3)]
-    before = _arrays(net)
-    running_loss = namespace["train"](net, loader, epochs=1)
-    assert isinstance(running_loss, float) and np.isfinite(running_loss) and running_loss > 0
-    assert any(not np.array_equal(before[k], v) for k, v in _arrays(net).items())  # the optimizer stepped
-    accuracy = namespace["evaluate"](net, loader)
+    loader = DataLoader(MNIST(train=True, subset="small"), batch_size=64, shuffle=True)  # 6,000 images
+    test_loader = DataLoader(Subset(MNIST(train=False, subset="small"), range(500)), batch_size=250)
+
+    def test_loss() -> float:
+        with minidl.no_grad():
+            return sum(nn.CrossEntropyLoss()(net(x), y).item() for x, y in test_loader) / len(test_loader)
+
+    before = test_loss()
+    running_loss = namespace["train"](net, loader, epochs=2)
+    after = test_loss()
+    assert isinstance(running_loss, float) and np.isfinite(running_loss)
+    # lr=0.001 (the articles') leaves LeNet on its initial plateau for a while, but seeded, the
+    # held-out loss falls steadily (2.311 -> 2.302 here); a wrong or zero gradient would not.
+    assert after < before - 0.005, (before, after)
+    accuracy = namespace["evaluate"](net, test_loader)
     assert isinstance(accuracy, float) and 0.0 <= accuracy <= 1.0
