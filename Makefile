@@ -17,9 +17,10 @@ test: $(VENV)/.installed-dev dot
 benchmarks: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/overhead.py
+	cd benchmarks && ../$(BIN)/python mlp_step.py && ../$(BIN)/python lenet_step.py && ../$(BIN)/python memory.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check minidl widgets tests benchmarks
+	$(BIN)/ruff check minidl widgets tests benchmarks examples
 
 # A virtual environment; Debian ships `venv` separately (python3-venv).
 $(BIN)/python:
