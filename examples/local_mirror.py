@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -38,3 +40,17 @@ def require_shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         raise SystemExit(f"this example needs the full datasets in {SHARED_DATA} (the project's shared folder)")
     return SHARED_DATA
+
+
+def full_mnist():
+    """(train, test) full MNIST, normalized, downloaded from the loopback mirror into a fresh cache."""
+    from minidl.data.transforms import Compose, Normalize, ToTensor
+    from minidl.datasets import MNIST
+
+    shared = require_shared_data()
+    normalize = Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])
+    with tempfile.TemporaryDirectory() as cache, serving(shared / "mnist") as url:
+        os.environ["MINIDL_DATA"] = cache
+        MNIST.mirrors = [url]
+        train = MNIST(train=True, download=True, transform=normalize)
+        return train, MNIST(train=False, download=True, transform=normalize)

@@ -4,32 +4,22 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from local_mirror import require_shared_data, serving
+from local_mirror import full_mnist
 
 import minidl
 import minidl.nn as nn
 from minidl.data import DataLoader
-from minidl.data.transforms import Compose, Normalize, ToTensor
-from minidl.datasets import MNIST
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from models import lenet  # noqa: E402  (the same model the step benchmark times)
 
 
 def main() -> None:
-    shared = require_shared_data()
     minidl.manual_seed(0)
-    normalize = Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])
-    with tempfile.TemporaryDirectory() as cache, serving(shared / "mnist") as url:
-        os.environ["MINIDL_DATA"] = cache
-        MNIST.mirrors = [url]
-        train = MNIST(train=True, download=True, transform=normalize)
-        test = MNIST(train=False, download=True, transform=normalize)
+    train, test = full_mnist()
     model = lenet(minidl)
     history = minidl.fit(
         model,

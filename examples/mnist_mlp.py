@@ -6,27 +6,16 @@ into a fresh cache, checksums and all.     python examples/mnist_mlp.py
 
 from __future__ import annotations
 
-import os
-import tempfile
-
-from local_mirror import require_shared_data, serving
+from local_mirror import full_mnist
 
 import minidl
 import minidl.nn as nn
 from minidl.data import DataLoader
-from minidl.data.transforms import Compose, Normalize, ToTensor
-from minidl.datasets import MNIST
 
 
 def main() -> None:
-    shared = require_shared_data()
     minidl.manual_seed(0)
-    normalize = Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])
-    with tempfile.TemporaryDirectory() as cache, serving(shared / "mnist") as url:
-        os.environ["MINIDL_DATA"] = cache
-        MNIST.mirrors = [url]
-        train = MNIST(train=True, download=True, transform=normalize)
-        test = MNIST(train=False, download=True, transform=normalize)
+    train, test = full_mnist()
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     history = minidl.fit(
         model,
