@@ -124,12 +124,14 @@ class Function:
         self._inputs = inputs
         self.needs_input_grad = needs_input_grad
         self._versions = [x._version[0] for x in inputs]
-        self._output_versions = [y._version[0] for y in outputs]
-        # Weak references: an output points to its op, so a strong one back would be a cycle.
-        self._outputs = tuple([weakref.ref(y) for y in outputs])
+        references, versions = [], []
         for y in outputs:
             y.grad_fn = self
             y.requires_grad = True
+            # A weak reference: the output points to its op, so a strong one back would be a cycle.
+            references.append(weakref.ref(y))
+            versions.append(y._version[0])
+        self._outputs, self._output_versions = references, versions
 
     def forward(self, *arrays):
         raise NotImplementedError
