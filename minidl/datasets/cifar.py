@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy
 
 from minidl import dtypes
-from minidl.data.dataset import ImageDataset
-from minidl.datasets.download import bundled_split, dataset_file, default_cache_dir
+from minidl.datasets.download import dataset_file
+from minidl.datasets.published import PublishedDataset
 
 __all__ = ["CIFAR10", "parse_cifar_records", "read_cifar_archive"]
 
@@ -63,7 +63,7 @@ def read_cifar_archive(path: str | os.PathLike, members: Sequence[str]) -> tuple
     return numpy.concatenate([images for images, _ in parts]), numpy.concatenate([labels for _, labels in parts])
 
 
-class CIFAR10(ImageDataset):
+class CIFAR10(PublishedDataset):
     """CIFAR-10 (Krizhevsky, Nair and Hinton); `data` holds uint8 N x 32 x 32 x 3 RGB images.
 
     The arguments are MNIST's. subset="small" gives the first 4,000 training and 1,000 test
@@ -78,22 +78,6 @@ class CIFAR10(ImageDataset):
     known_hash = "md5:c32a1d4ab5d03f1284b67883e8d87530"
     small_subset = ("cifar10_partial.npz", "5e81f99fe5af185b32d0cb5efbf72c956a858f8e684fdfba6995f9e197878f5c")
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        download: bool = False,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        subset: str | None = None,
-    ):
-        self.train = train
-        if subset == "small":
-            images, labels = bundled_split(*self.small_subset, train)
-        elif subset is None:
-            folder = Path(root or default_cache_dir()) / self.folder
-            path = dataset_file("CIFAR10", self.archive, self.mirrors, self.known_hash, folder, download)
-            images, labels = read_cifar_archive(path, TRAIN_BATCHES if train else TEST_BATCHES)
-        else:
-            raise ValueError(f"CIFAR10: subset must be None (the full dataset) or 'small', not {subset!r}")
-        super().__init__(images, labels, transform, target_transform)
+    def _read_full(self, folder: Path, download: bool):
+        path = dataset_file("CIFAR10", self.archive, self.mirrors, self.known_hash, folder, download)
+        return read_cifar_archive(path, TRAIN_BATCHES if self.train else TEST_BATCHES)

@@ -9,18 +9,16 @@ The full sets are the four original IDX files (see idx.py), checked against thei
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 
-from minidl.data.dataset import ImageDataset
-from minidl.datasets.download import bundled_split, dataset_file, default_cache_dir
+from minidl.datasets.download import dataset_file
 from minidl.datasets.idx import read_idx
+from minidl.datasets.published import PublishedDataset
 
 __all__ = ["MNIST", "FashionMNIST"]
 
 
-class MNIST(ImageDataset):
+class MNIST(PublishedDataset):
     """The MNIST handwritten digits (LeCun, Cortes and Burges); the label is the digit.
 
     root: the folder holding the data folder (`mnist/`); default $MINIDL_DATA, else your cache folder.
@@ -45,31 +43,13 @@ class MNIST(ImageDataset):
     }
     small_subset = ("mnist_small.npz", "95c08517bf0955602193d20af84827ad6f151558f620a52fb2fa2124918b5bf2")
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        download: bool = False,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        subset: str | None = None,
-    ):
-        self.train = train
-        if subset == "small":
-            images, labels = bundled_split(*self.small_subset, train)
-        elif subset is None:
-            prefix = "train" if train else "t10k"
-            images = read_idx(self._checked_file(f"{prefix}-images-idx3-ubyte.gz", root, download))
-            labels = read_idx(self._checked_file(f"{prefix}-labels-idx1-ubyte.gz", root, download))
-        else:
-            raise ValueError(
-                f"{type(self).__name__}: subset must be None (the full dataset) or 'small', not {subset!r}"
-            )
-        super().__init__(images, labels, transform, target_transform)
-
-    def _checked_file(self, name: str, root, download: bool) -> Path:
-        folder = Path(root or default_cache_dir()) / self.folder
-        return dataset_file(type(self).__name__, name, self.mirrors, self.sha256[name], folder, download)
+    def _read_full(self, folder: Path, download: bool):
+        prefix = "train" if self.train else "t10k"
+        images, labels = (
+            read_idx(dataset_file(type(self).__name__, name, self.mirrors, self.sha256[name], folder, download))
+            for name in (f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz")
+        )
+        return images, labels
 
 
 class FashionMNIST(MNIST):
