@@ -38,8 +38,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         array = array.astype(dtype)
     elif from_python and array.dtype == numpy.float64:
         array = array.astype(dtypes.default_float)
-    moved = to_device(array, normalize_device(device)) if device is not None else array
-    return new_leaf(moved.copy() if moved is array else moved, requires_grad, "tensor")  # always a copy
+    if device is not None:
+        array = to_device(array, normalize_device(device))
+    # Always a copy: never the caller's own array (each step above may already have made one).
+    return new_leaf(array.copy() if array is data else array, requires_grad, "tensor")
 
 
 def new_leaf(array, requires_grad: bool, op: str) -> Tensor:

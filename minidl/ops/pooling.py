@@ -15,22 +15,6 @@ from minidl.tensor import Tensor
 __all__ = ["max_pool"]
 
 
-def _offsets(window: Window, output_size):
-    """For each kernel offset k: the slice of the padded image that offset sees in every window."""
-    (kh, kw), (sh, sw), _, (dh, dw) = window
-    oh, ow = output_size
-    for i in range(kh):
-        for j in range(kw):
-            yield (..., slice(i * dh, i * dh + sh * oh, sh), slice(j * dw, j * dw + sw * ow, sw))
-
-
-def _padded(x, window: Window, value):
-    (ph, pw) = window.padding
-    if not (ph or pw):
-        return x
-    return get_array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-
-
 class MaxPool2d(Function):
     """The max of each window; `winner` keeps the offset number k where it sits."""
 
@@ -42,11 +26,11 @@ class MaxPool2d(Function):
     def forward(self, x):
         xp = get_array_module(x)
         self.input_shape = x.shape
-        padded = _padded(x, self.window, -xp.inf)
+        padded = self.window.pad(x, -xp.inf)
         (kh, kw) = self.window.kernel
         index_type = xp.int8 if kh * kw <= 127 else xp.int32  # small: this array is read kh * kw times
         best = winner = None
-        for k, part in enumerate(_offsets(self.window, self.window.output_size(*x.shape[2:]))):
+        for k, part in enumerate(self.window.offsets(self.window.output_size(*x.shape[2:]))):
             candidate = padded[part]
             if best is None:
                 best, winner = candidate.copy(), xp.zeros(candidate.shape, dtype=index_type)
@@ -72,9 +56,9 @@ class PickWinners(Function):
     def forward(self, x):
         self.input_shape = x.shape
         xp = get_array_module(x)
-        padded = _padded(x, self.window, 0)
+        padded = self.window.pad(x)
         out = xp.zeros(self.winner.shape, dtype=x.dtype)
-        for k, part in enumerate(_offsets(self.window, self.winner.shape[2:])):
+        for k, part in enumerate(self.window.offsets(self.winner.shape[2:])):
             out += padded[part] * (self.winner == k)
         return out
 
@@ -92,17 +76,15 @@ class PlaceAtWinners(Function):
 
     def forward(self, values):
         xp = get_array_module(values)
-        n, c, height, width = self.image_shape
-        (ph, pw) = self.window.padding
-        image = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=values.dtype)
+        image = self.window.padded_zeros(self.image_shape, values)
         (kh, kw), (sh, sw), _, (dh, dw) = self.window
         overlapping = sh < (kh - 1) * dh + 1 or sw < (kw - 1) * dw + 1
-        for k, part in enumerate(_offsets(self.window, self.winner.shape[2:])):
+        for k, part in enumerate(self.window.offsets(self.winner.shape[2:])):
             if overlapping:  # a position in two windows gets both gradients
                 image[part] += values * (self.winner == k)
             else:  # each position is in one window: write straight into the image (4x faster)
                 xp.multiply(values, self.winner == k, out=image[part])
-        return image[:, :, ph : ph + height, pw : pw + width]
+        return self.window.crop(image, self.image_shape)
 
     def backward(self, grad):
         return PickWinners(self.winner, self.window)(grad)

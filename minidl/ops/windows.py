@@ -32,6 +32,33 @@ class Window(NamedTuple):
             for size, k, step, pad, dil in zip((height, width), self.kernel, self.stride, self.padding, self.dilation)
         )
 
+    def offsets(self, output_size):
+        """For each kernel offset (i, j), in order: the index of the padded image's elements that
+        offset sees, one per window, as a strided slice (a view, for arrays and Tensors alike)."""
+        (kh, kw), (sh, sw), _, (dh, dw) = self
+        oh, ow = output_size
+        for i in range(kh):
+            for j in range(kw):
+                yield (..., slice(i * dh, i * dh + sh * oh, sh), slice(j * dw, j * dw + sw * ow, sw))
+
+    def pad(self, image, value=0.0):
+        """An (N, C, H, W) array with `value` added around it: the padding of this window."""
+        (ph, pw) = self.padding
+        if not (ph or pw):
+            return image
+        return get_array_module(image).pad(image, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+    def padded_zeros(self, image_shape, like):
+        """Zeros (of `like`'s array kind and dtype) in the shape of an image padded by this window."""
+        n, c, height, width = image_shape
+        (ph, pw) = self.padding
+        return get_array_module(like).zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=like.dtype)
+
+    def crop(self, padded, image_shape):
+        """The image of `image_shape` inside a padded one (undoing `pad`)."""
+        (ph, pw) = self.padding
+        return padded[:, :, ph : ph + image_shape[2], pw : pw + image_shape[3]]
+
 
 def _pair(value) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else tuple(value)
@@ -45,17 +72,16 @@ def window(kernel_size, stride=1, padding=0, dilation=1) -> Window:
 class Im2col(Function):
     label = "im2col"
 
-    def __init__(self, window: Window, pad_value: float):
-        self.window, self.pad_value = window, pad_value
+    def __init__(self, window: Window):
+        self.window = window
 
     def forward(self, x):
         xp = get_array_module(x)
         self.input_shape = x.shape
         n, c, height, width = x.shape
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.window
+        (kh, kw), (sh, sw), _, (dh, dw) = self.window
         oh, ow = self.window.output_size(height, width)
-        if ph or pw:
-            x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=self.pad_value)
+        x = self.window.pad(x)
         stride_n, stride_c, stride_h, stride_w = x.strides
         # windows[n, c, i, j, y, x] = image[n, c, y*sh + i*dh, x*sw + j*dw], all as one view
         windows = xp.lib.stride_tricks.as_strided(
@@ -78,25 +104,21 @@ class Col2im(Function):
     def forward(self, cols):
         xp = get_array_module(cols)
         n, c, height, width = self.image_shape
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.window
-        oh, ow = self.window.output_size(height, width)
-        # (kh, kw, n, c, oh, ow): each offset's block contiguous, so the adds below run fast
-        cols = xp.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
-        image = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
-        for i in range(kh):  # a loop over the kernel's kh * kw offsets, not over positions
-            for j in range(kw):
-                image[:, :, i * dh : i * dh + sh * oh : sh, j * dw : j * dw + sw * ow : sw] += cols[i, j]
-        return image[:, :, ph : ph + height, pw : pw + width]
+        (kh, kw) = self.window.kernel
+        output_size = self.window.output_size(height, width)
+        # (kh * kw, n, c, oh, ow): each offset's block contiguous, so the adds below run fast
+        cols = xp.ascontiguousarray(cols.reshape(n, c, kh * kw, *output_size).transpose(2, 0, 1, 3, 4))
+        image = self.window.padded_zeros(self.image_shape, cols)
+        for k, part in enumerate(self.window.offsets(output_size)):  # kh * kw offsets, not positions
+            image[part] += cols[k]
+        return self.window.crop(image, self.image_shape)
 
     def backward(self, grad):
         return im2col(grad, self.window)
 
 
-def im2col(x: Tensor, window: Window, pad_value: float = 0.0) -> Tensor:
-    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): every window of x as a column.
-
-    Padding adds `pad_value` around the image (0 for convolution, -inf for max pooling).
-    """
+def im2col(x: Tensor, window: Window) -> Tensor:
+    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): every window of x (zero-padded) as a column."""
     if x.ndim != 4:
         raise ValueError(f"im2col: needs an (N, C, H, W) tensor, got shape {x.shape}")
     oh, ow = window.output_size(*x.shape[2:])
@@ -105,7 +127,7 @@ def im2col(x: Tensor, window: Window, pad_value: float = 0.0) -> Tensor:
             f"im2col: a {window.kernel} window (dilation {window.dilation}, padding {window.padding}) "
             f"does not fit in an image of size {x.shape[2:]}"
         )
-    return Im2col(window, pad_value)(x)
+    return Im2col(window)(x)
 
 
 def col2im(cols: Tensor, image_shape, window: Window) -> Tensor:

@@ -58,11 +58,9 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     The sum of kh * kw strided slices, one per kernel offset: plain getitem and add ops.
     """
     where = _pool_window(x, kernel_size, stride, padding, "avg_pool2d")
-    (kh, kw), (sh, sw), (ph, pw), _ = where
-    oh, ow = where.output_size(*x.shape[2:])
-    padded = ops.pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    (kh, kw), _, (ph, pw), _ = where
+    padded = ops.pad(x, (pw, pw, ph, ph)) if ph or pw else x  # ops.pad: differentiable, on Tensors
     total = 0
-    for i in range(kh):
-        for j in range(kw):
-            total = total + padded[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw]
+    for part in where.offsets(where.output_size(*x.shape[2:])):
+        total = total + padded[part]
     return total / (kh * kw)
