@@ -14,7 +14,6 @@ import time
 import numpy as np
 
 import minidl
-import minidl.nn as nn
 from minidl.datasets import MNIST
 
 
@@ -27,27 +26,14 @@ def mnist_batches(batch_size: int, count: int, flat: bool):
     return [(images[i : i + batch_size], labels[i : i + batch_size]) for i in range(0, len(images), batch_size)]
 
 
-def minidl_steps(model, batches, lr, momentum):
-    optimizer = minidl.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    criterion = nn.CrossEntropyLoss()
+def framework_steps(lib, model, batches, lr, momentum):
+    """The training loop, written once for minidl and PyTorch alike (`lib` is either)."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    criterion = lib.nn.CrossEntropyLoss()
 
     def step(x, y):
         optimizer.zero_grad()
-        loss = criterion(model(minidl.tensor(x)), minidl.tensor(y))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return _timed(step, batches)
-
-
-def torch_steps(torch, model, batches, lr, momentum):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    criterion = torch.nn.CrossEntropyLoss()
-
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = criterion(model(torch.from_numpy(x)), torch.from_numpy(y))
+        loss = criterion(model(lib.tensor(x)), lib.tensor(y))
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -90,10 +76,10 @@ def compare(title: str, minidl_model, torch_builder, numpy_model, batches, lr=0.
         torch.set_num_threads(1)  # as NumPy's single-threaded elementwise work; BLAS threads as installed
         torch_model = torch_builder(torch)
         torch_model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-        results["pytorch"] = torch_steps(torch, torch_model, batches, lr, momentum)
+        results["pytorch"] = framework_steps(torch, torch_model, batches, lr, momentum)
     except ImportError:
         print("PyTorch is not installed (pip install torch): ratios are against NumPy by hand")
-    results["minidl"] = minidl_steps(minidl_model, batches, lr, momentum)
+    results["minidl"] = framework_steps(minidl, minidl_model, batches, lr, momentum)
     reference = "pytorch" if "pytorch" in results else "numpy (by hand)"
     print(f"{title}: {len(batches)} steps (median of the last {len(batches) - 3}), SGD momentum 0.9")
     print(f"{'':18}{'ms/step':>10}{'vs ' + reference:>18}{'final loss':>14}")
