@@ -21,6 +21,7 @@ __all__ = [
     "BackwardStep",
     "Function",
     "backward",
+    "clear_grads",
     "enable_grad",
     "explain",
     "grad",
@@ -325,6 +326,19 @@ def grad(
                 "pass allow_unused=True to get None for it"
             )
     return tuple(g if g is None or create_graph else g.detach() for g in result)
+
+
+def clear_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget the gradients of `tensors` before the next backward: None, or fresh zeros.
+
+    Fresh zeros rather than zeroing in place: a .grad made with create_graph=True may be part of a
+    graph, or a read-only broadcast view. (Module.zero_grad and Optimizer.zero_grad both use this.)
+    """
+    for tensor in tensors:
+        if set_to_none:
+            tensor.grad = None
+        elif tensor.grad is not None:
+            tensor.grad = Tensor(get_array_module(tensor.grad.array).zeros_like(tensor.grad.array))
 
 
 def _seed_gradient(tensor: Tensor, gradient, op: str) -> Tensor:

@@ -568,3 +568,11 @@ def test_clip_grad_norm_with_a_nonfinite_norm(backend):
 
 def test_clip_grad_norm_without_gradients_returns_zero():
     assert clip_grad_norm_([_param()], 1.0).item() == 0.0
+
+
+def test_zero_grad_without_none_works_on_a_read_only_broadcast_grad():
+    a = minidl.tensor(np.arange(3.0), requires_grad=True)
+    (a.sum() * 2).backward(create_graph=True)  # sum's gradient is a read-only broadcast view
+    SGD([a], lr=0.1).zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))
+    assert a.grad.grad_fn is None and not np.signbit(a.grad.numpy()).any()

@@ -11,8 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from minidl.autograd import no_grad
-from minidl.creation import zeros_like
+from minidl.autograd import clear_grads, no_grad
 from minidl.tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle"]
@@ -191,11 +190,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = zeros_like(p.grad)
+        """Forget every parameter's gradient: None, or zeros."""
+        clear_grads(self.parameters(), set_to_none)
 
     def to(self, *args, **kwargs) -> Module:
         """Move (or cast) every parameter and buffer in place: optimizers keep working on them."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
-from minidl.autograd import no_grad
+from minidl.autograd import clear_grads, no_grad
 from minidl.backend import to_device
 from minidl.tensor import Tensor
 
@@ -77,12 +77,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients before the next backward: set them to None, or fill them with 0."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if set_to_none:
-                    param.grad = None
-                elif param.grad is not None:  # detach: a grad made with create_graph=True leaves its graph
-                    param.grad = param.grad.detach().zero_()
+        clear_grads((param for group in self.param_groups for param in group["params"]), set_to_none)
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters; hyper-parameters it does not set come from `defaults`."""
