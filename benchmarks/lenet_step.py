@@ -1,7 +1,7 @@
 """The articles' LeNet-style CNN, batch 64, SGD momentum 0.9: minidl's step time against PyTorch and NumPy.
 
 Target: at most 2x PyTorch's step time (faster than NumPy im2col by hand).
-    python benchmarks/lenet_step.py [--steps 23]
+    python benchmarks/lenet_step.py [--steps 100]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import minidl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=23)
+    parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
     minidl.manual_seed(0)
     compare("LeNet (conv5-pool-conv5-pool-fc120-fc84-fc10), batch 64", models.lenet(minidl), models.lenet,

@@ -1,6 +1,6 @@
 """MLP 784-256-256-10, batch 128, SGD momentum 0.9: minidl's step time against PyTorch and NumPy by hand.
 
-Target: at most 1.0x PyTorch's step time.    python benchmarks/mlp_step.py [--steps 23]
+Target: at most 1.0x PyTorch's step time.    python benchmarks/mlp_step.py [--steps 100]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import minidl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=23)
+    parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
     minidl.manual_seed(0)
     compare("MLP 784-256-256-10, batch 128", models.mlp(minidl), models.mlp, numpy_reference.MLP,

@@ -98,18 +98,17 @@ def conv_backward(grad, x_shape, weight, cols, need_input_grad):
 
 
 def pool_forward(x):
-    """2x2 max pooling, stride 2: (max, mask of the winners)."""
+    """2x2 max pooling, stride 2: (max, which of the 4 window positions won: the first maximum, as PyTorch)."""
     n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = windows.max(axis=(3, 5))
-    mask = windows == out[:, :, :, None, :, None]
-    return out, mask
+    windows = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+    winner = windows.argmax(axis=-1)
+    return np.take_along_axis(windows, winner[..., None], axis=-1)[..., 0], winner
 
 
-def pool_backward(grad, mask):
+def pool_backward(grad, winner):
     n, c, oh, ow = grad.shape
-    spread = mask * grad[:, :, :, None, :, None]
-    return spread.reshape(n, c, oh * 2, ow * 2)
+    spread = (winner[..., None] == np.arange(4)) * grad[..., None]  # (n, c, oh, ow, 4): the grad at the winner
+    return spread.reshape(n, c, oh, ow, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh * 2, ow * 2)
 
 
 class LeNet:
@@ -123,15 +122,15 @@ class LeNet:
         p = self.params
         c1, cols1 = conv_forward(x, p["conv1.weight"], p["conv1.bias"])
         r1 = np.maximum(c1, 0)
-        p1, mask1 = pool_forward(r1)
+        p1, winner1 = pool_forward(r1)
         c2, cols2 = conv_forward(p1, p["conv2.weight"], p["conv2.bias"])
         r2 = np.maximum(c2, 0)
-        p2, mask2 = pool_forward(r2)
+        p2, winner2 = pool_forward(r2)
         loss, grads, grad = self.head.loss_and_grads(p2.reshape(len(x), -1), labels)
         grad = grad.reshape(p2.shape)
-        grad = pool_backward(grad, mask2) * (c2 > 0)
+        grad = pool_backward(grad, winner2) * (c2 > 0)
         grad_p1, grads["conv2.weight"], grads["conv2.bias"] = conv_backward(grad, p1.shape, p["conv2.weight"],
                                                                             cols2, True)
-        grad = pool_backward(grad_p1, mask1) * (c1 > 0)
+        grad = pool_backward(grad_p1, winner1) * (c1 > 0)
         _, grads["conv1.weight"], grads["conv1.bias"] = conv_backward(grad, x.shape, p["conv1.weight"], cols1, False)
         return loss, grads, None

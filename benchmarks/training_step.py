@@ -2,7 +2,8 @@
 
 All three start from the same initial weights (minidl's, copied), see the same batches of
 real MNIST images (the subset bundled with minidl) and use SGD with momentum 0.9; their
-final losses are printed and must agree. Used by mlp_step.py and lenet_step.py.
+final losses are printed and must agree. They run in turns, a block of
+steps each (see `timed`). Used by mlp_step.py and lenet_step.py.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def mnist_batches(batch_size: int, count: int, flat: bool):
     return [(images[i : i + batch_size], labels[i : i + batch_size]) for i in range(0, len(images), batch_size)]
 
 
-def framework_steps(lib, model, batches, lr, momentum):
-    """The training loop, written once for minidl and PyTorch alike (`lib` is either)."""
+def framework_step(lib, model, lr, momentum):
+    """One training step, written once for minidl and PyTorch alike (`lib` is either)."""
     optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     criterion = lib.nn.CrossEntropyLoss()
 
@@ -38,10 +39,10 @@ def framework_steps(lib, model, batches, lr, momentum):
         optimizer.step()
         return loss.item()
 
-    return _timed(step, batches)
+    return step
 
 
-def numpy_steps(model, batches, lr, momentum):
+def numpy_step(model, lr, momentum):
     from numpy_reference import SGD
 
     optimizer = SGD(model.params, lr, momentum)
@@ -51,35 +52,42 @@ def numpy_steps(model, batches, lr, momentum):
         optimizer.step(grads)
         return float(loss)
 
-    return _timed(step, batches)
+    return step
 
 
-def _timed(step, batches, warmup: int = 3):
-    """(median seconds per step after `warmup` steps, the last step's loss)."""
-    times, loss = [], None
-    for i, (x, y) in enumerate(batches):
-        start = time.perf_counter()
-        loss = step(x, y)
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times), loss
+def timed(steps: dict, batches, warmup: int = 3, block: int = 10):
+    """{name: (median seconds per step after `warmup` steps, the last step's loss)}.
+
+    The steps take turns, `block` batches each, so a slower or busier stretch of the
+    machine falls on all of them alike.
+    """
+    times = {name: [] for name in steps}
+    losses = {}
+    for start in range(0, len(batches), block):
+        for name, step in steps.items():
+            for i in range(start, min(start + block, len(batches))):
+                begin = time.perf_counter()
+                losses[name] = step(*batches[i])
+                if i >= warmup:
+                    times[name].append(time.perf_counter() - begin)
+    return {name: (statistics.median(times[name]), losses[name]) for name in steps}
 
 
 def compare(title: str, minidl_model, torch_builder, numpy_model, batches, lr=0.01, momentum=0.9) -> None:
     """Run and print the three, with step-time ratios against PyTorch (or NumPy when it is absent)."""
     weights = {name: t.numpy().copy() for name, t in minidl_model.state_dict().items()}
-    results = {"numpy (by hand)": numpy_steps(numpy_model({k: v.copy() for k, v in weights.items()}), batches, lr,
-                                              momentum)}
+    steps = {"numpy (by hand)": numpy_step(numpy_model({k: v.copy() for k, v in weights.items()}), lr, momentum)}
     try:
         import torch
 
         torch.set_num_threads(1)  # as NumPy's single-threaded elementwise work; BLAS threads as installed
         torch_model = torch_builder(torch)
         torch_model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-        results["pytorch"] = framework_steps(torch, torch_model, batches, lr, momentum)
+        steps["pytorch"] = framework_step(torch, torch_model, lr, momentum)
     except ImportError:
         print("PyTorch is not installed (pip install torch): ratios are against NumPy by hand")
-    results["minidl"] = framework_steps(minidl, minidl_model, batches, lr, momentum)
+    steps["minidl"] = framework_step(minidl, minidl_model, lr, momentum)
+    results = timed(steps, batches)
     reference = "pytorch" if "pytorch" in results else "numpy (by hand)"
     print(f"{title}: {len(batches)} steps (median of the last {len(batches) - 3}), SGD momentum 0.9")
     print(f"{'':18}{'ms/step':>10}{'vs ' + reference:>18}{'final loss':>14}")

@@ -43,6 +43,7 @@ class SGD(Optimizer):
                 buffer = state["momentum_buffer"] = grad.copy()
             else:
                 buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                buffer += grad if dampening == 0 else (1 - dampening) * grad  # no temporary array when undamped
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         param.sub_(group["lr"] * grad)
