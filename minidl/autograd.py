@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 _grad_enabled = True
+# The recorder of minidl.graph.trace while it runs, else None: it is shown every op called.
+_tracer = None
 
 
 def is_grad_enabled() -> bool:
@@ -93,9 +95,11 @@ class Function:
     # True for ops whose output shares memory with their (first) input, such as reshape: an
     # in-place change through either is a change to both, so they share a version counter.
     returns_view = False
+    # False for ops whose result has no gradient (comparisons, argmax): it never requires grad.
+    differentiable = True
     # What the engine itself keeps on every recorded op; anything else is the op's own.
     _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "_output_versions", "needs_input_grad", "freed",
-                      "returns_view")
+                      "returns_view", "label")
     freed = False  # set once backward() has gone through this op (unless retain_graph=True)
 
     def __call__(self, *inputs: Tensor):
@@ -103,6 +107,7 @@ class Function:
         if len(arrays) > 1 and len(set(map(type, arrays))) > 1:  # NumPy and CuPy arrays mixed
             devices = ", ".join(x.device for x in inputs)
             raise RuntimeError(f"{self.label}: inputs are on different devices ({devices})")
+        made_with = dict(vars(self)) if _tracer is not None else None  # the op's settings, before forward
         try:
             result = self.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
@@ -114,7 +119,9 @@ class Function:
         if self.returns_view:
             for y in outputs:
                 y._version = inputs[0]._version
-        if _grad_enabled:
+        if _tracer is not None:
+            _tracer.record(self, made_with, inputs, outputs)
+        if _grad_enabled and self.differentiable:
             needs_input_grad = tuple([x.requires_grad for x in inputs])
             if True in needs_input_grad:
                 self._record(inputs, needs_input_grad, outputs)

@@ -115,6 +115,8 @@ class Tensor:
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
 
     def __bool__(self) -> bool:
+        if autograd._tracer is not None:  # `if x.sum() > 0:` while tracing: the graph keeps one branch
+            autograd._tracer.became_python_bool(self)
         return bool(self.item())
 
     def __float__(self) -> float:

@@ -54,6 +54,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_forward_hooks", [])
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
@@ -62,11 +63,18 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        for hook in self._forward_pre_hooks:
+            hook(self, args)
         output = self.forward(*args, **kwargs)
         for hook in self._forward_hooks:
             replaced = hook(self, args, output)
             output = output if replaced is None else replaced
         return output
+
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call hook(module, inputs) before every forward; `.remove()` on the handle takes it off."""
+        self._forward_pre_hooks.append(hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """Call hook(module, inputs, output) after every forward (a non-None result replaces the

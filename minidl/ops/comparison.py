@@ -1,12 +1,13 @@
 """Comparisons, logic and sign: ops whose gradient is zero wherever it exists.
 
-They record nothing in the graph and return bool (or, for sign, same-dtype) tensors,
+They are ops like any other (a traced graph shows them), but never record themselves for
+backward: they return bool (or, for sign, same-dtype) tensors that do not require grad,
 used as masks: `x[x > 0]`, `grad * (x > 0)`.
 """
 
 from __future__ import annotations
 
-from minidl.autograd import explain
+from minidl.autograd import Function
 from minidl.backend import get_array_module
 from minidl.ops.arguments import operands
 from minidl.tensor import Tensor
@@ -14,13 +15,20 @@ from minidl.tensor import Tensor
 __all__ = ["eq", "ge", "gt", "le", "logical_and", "logical_not", "logical_or", "lt", "ne", "sign"]
 
 
+class Ufunc(Function):
+    """One NumPy ufunc applied element by element; its result has no gradient."""
+
+    differentiable = False
+
+    def __init__(self, label: str, ufunc_name: str):
+        self.label, self.ufunc_name = label, ufunc_name
+
+    def forward(self, *arrays):
+        return getattr(get_array_module(*arrays), self.ufunc_name)(*arrays)
+
+
 def _compare(label: str, ufunc_name: str, x, y) -> Tensor:
-    x, y = operands(x, y)
-    ufunc = getattr(get_array_module(x.array), ufunc_name)
-    try:
-        return Tensor(ufunc(x.array, y.array))
-    except (ValueError, TypeError) as error:
-        raise explain(label, (x, y), error) from None
+    return Ufunc(label, ufunc_name)(*operands(x, y))
 
 
 def eq(x, y) -> Tensor:
@@ -65,9 +73,9 @@ def logical_or(x, y) -> Tensor:
 
 def logical_not(x: Tensor) -> Tensor:
     """~x for a bool tensor."""
-    return Tensor(get_array_module(x.array).logical_not(x.array))
+    return Ufunc("logical_not", "logical_not")(x)
 
 
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element."""
-    return Tensor(get_array_module(x.array).sign(x.array))
+    return Ufunc("sign", "sign")(x)

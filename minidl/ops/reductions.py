@@ -147,10 +147,21 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, "argmin")
 
 
+class ArgExtreme(Function):
+    """argmax or argmin along an axis (None: of the flattened array), as int64; no gradient."""
+
+    differentiable = False
+
+    def __init__(self, label: str, axis, keepdim: bool):
+        self.label, self.axis, self.keepdim = label, axis, keepdim
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return getattr(xp, self.label)(x, axis=self.axis, keepdims=self.keepdim).astype(xp.int64)
+
+
 def _arg(x: Tensor, dim, keepdim, op) -> Tensor:
     if x.numel() == 0:
         raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
     dims = axes(op, dim, x.ndim) if dim is not None else ()
-    axis = dims[0] if dims else None  # a 0-d tensor's only dim is all of it
-    xp = get_array_module(x.array)
-    return Tensor(getattr(xp, op)(x.array, axis=axis, keepdims=keepdim).astype(xp.int64))
+    return ArgExtreme(op, dims[0] if dims else None, keepdim)(x)  # a 0-d tensor's only dim is all of it
