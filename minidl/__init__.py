@@ -11,7 +11,7 @@
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import cuda, data, datasets, nn, optim, utils
+from minidl import cuda, data, datasets, graph, nn, optim, utils
 from minidl.autograd import (
     BackwardStep,
     Function,

@@ -1,0 +1,189 @@
+"""Graph passes: each takes a Graph and returns a smaller one that computes the same outputs.
+
+Apply them one at a time and print `len(graph)` between them to watch the graph shrink:
+
+    dead_code_elimination       drop nodes no output depends on
+    constant_folding            compute, once, the nodes whose inputs are all constants
+    common_subexpressions       run identical nodes (same op, attributes and inputs) once
+    fuse_elementwise            merge chains of element-wise ops into one node, run as one call
+
+This is what a define-then-run framework can do because it sees the whole program before
+running it; an eager (define-by-run) framework meets each op only as it runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from minidl.autograd import Function
+from minidl.backend import is_array
+from minidl.graph.graph import Graph
+from minidl.graph.ir import Node, Saved, Var
+from minidl.ops import arithmetic, comparison, elementwise
+
+__all__ = ["ELEMENTWISE", "Fused", "common_subexpressions", "constant_folding", "dead_code_elimination",
+           "fuse_elementwise", "optimize"]
+
+
+def dead_code_elimination(graph: Graph) -> Graph:
+    """Keep only the nodes (and constants and variables) that the outputs depend on."""
+    nodes = graph.needed_for(graph.outputs)
+    used = set(graph.outputs) | {var for node in nodes for var in node.uses()}
+    return graph.replace(nodes=nodes, constants={v: a for v, a in graph.constants.items() if v in used},
+                         variables={v: t for v, t in graph.variables.items() if v in used})
+
+
+def constant_folding(graph: Graph) -> Graph:
+    """Run now every node that reads only constants; its outputs become constants.
+
+    Variables are not constants: training changes them between runs.
+    """
+    constants, nodes = dict(graph.constants), []
+    read_saved = {source for node in graph.nodes for source in node.saved_from()}
+    for node in graph.nodes:
+        if node not in read_saved and node.uses() and all(var in constants for var in node.uses()):
+            op = node.make(constants.__getitem__, {})
+            result = op.forward(*[constants[var] for var in node.inputs])
+            constants.update(zip(node.outputs, result if type(result) is tuple else (result,)))
+        else:
+            nodes.append(node)
+    return dead_code_elimination(graph.replace(nodes=nodes, constants=constants))
+
+
+def common_subexpressions(graph: Graph) -> Graph:
+    """Compute each distinct (op, attributes, inputs) once; later copies reuse the first result."""
+    renamed: dict = {}  # a duplicate's outputs -> the first one's; a rewritten node -> its new self
+    first: dict = {}
+    nodes = []
+    for node in graph.nodes:
+        new = _with_inputs(node, renamed)
+        if new is not node:
+            renamed[node] = new
+        key = (new.function, _key(new.attributes), tuple(new.inputs))
+        node = new
+        if key in first:
+            renamed.update(zip(node.outputs, first[key].outputs))
+            renamed[node] = first[key]
+        else:
+            first[key] = node
+            nodes.append(node)
+    return graph.replace(nodes=nodes, outputs=[renamed.get(v, v) for v in graph.outputs])
+
+
+# The ops that work element by element (with broadcasting): what fuse_elementwise may merge.
+ELEMENTWISE = {
+    arithmetic.Add, arithmetic.Sub, arithmetic.Mul, arithmetic.Div, arithmetic.Neg, arithmetic.Pow,
+    elementwise.Exp, elementwise.Log, elementwise.Sqrt, elementwise.Abs, elementwise.Erf, elementwise.Tanh,
+    elementwise.Sigmoid, elementwise.ReLU, elementwise.Maximum, elementwise.Minimum, elementwise.Clip,
+    elementwise.Where, comparison.Ufunc,
+}
+
+
+class Fused(Function):
+    """A chain of element-wise nodes run as one op: one call, no values kept in between."""
+
+    label = "fused"
+
+    def __init__(self, body: FusedBody):
+        self.body = body
+
+    def forward(self, *arrays):
+        values = dict(zip(self.body.inputs, arrays))
+        for node in self.body.nodes:
+            op = node.make(values.__getitem__, {})
+            values[node.outputs[0]] = op.forward(*[values[var] for var in node.inputs])
+        return values[self.body.nodes[-1].outputs[0]]
+
+    def backward(self, grad):
+        raise RuntimeError("fused: a fused node has no backward rule; differentiate the graph before fusing it")
+
+
+class FusedBody:
+    """The nodes a Fused op runs, in order, and the outside values they read."""
+
+    def __init__(self, nodes: list[Node], inputs: list[Var]):
+        self.nodes, self.inputs = nodes, inputs
+
+    def __repr__(self) -> str:
+        return " -> ".join(node.label for node in self.nodes)
+
+
+def fuse_elementwise(graph: Graph) -> Graph:
+    """Merge each chain of element-wise nodes, where every value inside the chain is used only
+    by the next node of the chain, into one Fused node."""
+    uses = Counter(var for node in graph.nodes for var in node.uses())
+    uses.update(graph.outputs)
+    producer = {var: node for node in graph.nodes for var in node.outputs}
+    read_saved = {source for node in graph.nodes for source in node.saved_from()}
+    group = {}  # node -> the list of nodes fused with it (shared by all of them)
+    for node in graph.nodes:
+        if node.function not in ELEMENTWISE or node.saved_from() or node in read_saved:
+            continue
+        members = [node]
+        for var in node.inputs:
+            before = producer.get(var)
+            if before in group and uses[var] == 1:
+                members = group[before] + members
+        for member in members:
+            group[member] = members
+    nodes = []
+    for node in graph.nodes:
+        members = group.get(node)
+        if members is None or len(members) == 1:
+            nodes.append(node)
+        elif node is members[-1]:  # the chain's last node: all of it runs here
+            members.sort(key=graph.nodes.index)
+            inside = {var for member in members for var in member.outputs}
+            outside = list(dict.fromkeys(v for m in members for v in m.uses() if v not in inside))
+            nodes.append(Node(Fused, {"body": FusedBody(members, outside)}, outside, node.outputs, node.scope))
+    return graph.replace(nodes=nodes)
+
+
+def optimize(graph: Graph, verbose: bool = False) -> Graph:
+    """All passes, in an order where each helps the next; with verbose, print the node count
+    after each one."""
+    if verbose:
+        print(f"{'traced':24}{len(graph):4} nodes")
+    for apply in (dead_code_elimination, constant_folding, common_subexpressions, dead_code_elimination,
+                  fuse_elementwise):
+        graph = apply(graph)
+        if verbose:
+            print(f"{apply.__name__:24}{len(graph):4} nodes")
+    return graph
+
+
+def _with_inputs(node: Node, renamed: dict) -> Node:
+    """The node reading renamed values (and saved arrays of rewritten nodes), or the node
+    itself if it reads none of those."""
+    if not any(var in renamed for var in node.uses()) and not any(n in renamed for n in node.saved_from()):
+        return node
+    attributes = {k: _rename(v, renamed) for k, v in node.attributes.items()}
+    return Node(node.function, attributes, [renamed.get(v, v) for v in node.inputs], node.outputs, node.scope)
+
+
+def _rename(value, renamed):
+    if isinstance(value, Var):
+        return renamed.get(value, value)
+    if isinstance(value, Saved):
+        return Saved(renamed.get(value.node, value.node), value.attribute)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_rename(v, renamed) for v in value)
+    if isinstance(value, list):
+        return [_rename(v, renamed) for v in value]
+    return value
+
+
+def _key(value):
+    """A hashable stand-in for an attribute: arrays by identity, containers by their parts."""
+    if is_array(value):
+        return ("array", id(value))
+    if isinstance(value, dict):
+        return tuple((k, _key(v)) for k, v in sorted(value.items()))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *[_key(v) for v in value])
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return value
+
