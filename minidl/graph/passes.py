@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from minidl.autograd import Function
-from minidl.backend import is_array
+from minidl.backend import as_array, is_array
 from minidl.graph.graph import Graph
 from minidl.graph.ir import Node, Saved, Var
 from minidl.ops import arithmetic, comparison, elementwise
@@ -44,30 +44,41 @@ def constant_folding(graph: Graph) -> Graph:
         if node not in read_saved and node.uses() and all(var in constants for var in node.uses()):
             op = node.make(constants.__getitem__, {})
             result = op.forward(*[constants[var] for var in node.inputs])
-            constants.update(zip(node.outputs, result if type(result) is tuple else (result,)))
+            results = result if type(result) is tuple else (result,)
+            constants.update(zip(node.outputs, [as_array(r) for r in results]))  # NumPy gives 0-d results as scalars
         else:
             nodes.append(node)
-    return dead_code_elimination(graph.replace(nodes=nodes, constants=constants))
+    used = set(graph.outputs) | {var for node in nodes for var in node.uses()}
+    return graph.replace(nodes=nodes, constants={v: a for v, a in constants.items() if v in used})
 
 
 def common_subexpressions(graph: Graph) -> Graph:
-    """Compute each distinct (op, attributes, inputs) once; later copies reuse the first result."""
+    """Compute each distinct (op, attributes, inputs) once; later copies reuse the first result.
+
+    Small constants with equal values count as the same value (two `x > 0` share their 0).
+    """
     renamed: dict = {}  # a duplicate's outputs -> the first one's; a rewritten node -> its new self
+    by_value: dict = {}
+    for var, array in graph.constants.items():
+        if array.size <= 64:
+            kept = by_value.setdefault((array.dtype.str, array.shape, array.tobytes()), var)
+            if kept is not var:
+                renamed[var] = kept
     first: dict = {}
     nodes = []
     for node in graph.nodes:
         new = _with_inputs(node, renamed)
+        key = (new.function, _key(new.attributes), tuple(new.inputs))
+        if key in first:
+            renamed.update(zip(new.outputs, first[key].outputs))
+            new = first[key]
+        else:
+            first[key] = new
+            nodes.append(new)
         if new is not node:
             renamed[node] = new
-        key = (new.function, _key(new.attributes), tuple(new.inputs))
-        node = new
-        if key in first:
-            renamed.update(zip(node.outputs, first[key].outputs))
-            renamed[node] = first[key]
-        else:
-            first[key] = node
-            nodes.append(node)
-    return graph.replace(nodes=nodes, outputs=[renamed.get(v, v) for v in graph.outputs])
+    return graph.replace(nodes=nodes, outputs=[renamed.get(v, v) for v in graph.outputs],
+                         constants={v: a for v, a in graph.constants.items() if v not in renamed})
 
 
 # The ops that work element by element (with broadcasting): what fuse_elementwise may merge.
@@ -144,8 +155,7 @@ def optimize(graph: Graph, verbose: bool = False) -> Graph:
     after each one."""
     if verbose:
         print(f"{'traced':24}{len(graph):4} nodes")
-    for apply in (dead_code_elimination, constant_folding, common_subexpressions, dead_code_elimination,
-                  fuse_elementwise):
+    for apply in (dead_code_elimination, constant_folding, common_subexpressions, fuse_elementwise):
         graph = apply(graph)
         if verbose:
             print(f"{apply.__name__:24}{len(graph):4} nodes")

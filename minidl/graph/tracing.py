@@ -65,6 +65,7 @@ class Tracer:
         self.inputs = [self._remember(tensor, Var(name, tensor.shape, tensor.dtype)) for name, tensor in inputs.items()]
         self.variable_names = {id(tensor): name for name, tensor in variables.items()}
         self.variables, self.constants, self.nodes = {}, {}, []
+        self.varying = set(self.inputs)  # values that depend on an input or a variable
         self.scope = ""
         self.numbers = itertools.count()
 
@@ -83,6 +84,8 @@ class Tracer:
         node = Node(type(function), {k: self._symbolic(v) for k, v in made_with.items()},
                     [self.value(x) for x in inputs], [], self.scope)
         node.outputs = [self._remember(y, Var(f"%{next(self.numbers)}", y.shape, y.dtype)) for y in outputs]
+        if any(var in self.varying for var in node.uses()):
+            self.varying.update(node.outputs)
         for name, value in vars(function).items():  # arrays forward kept for backward
             if name not in made_with and is_array(value):
                 self.sources[id(value)] = Saved(node, name)
@@ -100,6 +103,7 @@ class Tracer:
         if name is not None:
             var = Var(name, tensor.shape, tensor.dtype)
             self.variables[var] = tensor
+            self.varying.add(var)
         else:
             var = Var(f"c{len(self.constants)}", tensor.shape, tensor.dtype)
             self.constants[var] = tensor.array.copy()  # fixed now, whatever happens to the tensor later
@@ -107,7 +111,7 @@ class Tracer:
 
     def became_python_bool(self, tensor: Tensor) -> None:
         var = self.values.get(id(tensor))
-        if var is not None and var not in self.constants:
+        if var in self.varying:
             warnings.warn(
                 f"trace: the traced value {var.name} ({var.type}) was turned into a Python bool, as in "
                 "`if x.sum() > 0:`. The graph records only the branch this example input took, and will "
