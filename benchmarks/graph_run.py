@@ -42,21 +42,25 @@ def main() -> None:
     model = models.mlp(minidl)
     print(f"{'batch':>5}{'eager us':>10}{'graph.run':>11}{'optimized':>11}{'eager/optimized':>17}  nodes")
     for batch in (1, 16, 128):
-        x = minidl.randn(batch, 784)
-        graph = minidl.graph.trace(model, x)
-        optimized = minidl.graph.optimize(graph)
-        with minidl.no_grad():
-            eager_out = model(x).numpy()
-        assert np.abs(optimized.run(x).numpy() - eager_out).max() <= 1e-6
-
-        def eager():
-            with minidl.no_grad():
-                model(x)
-
-        seconds = [per_call(fn, args.repeat) for fn in (eager, lambda: graph.run(x), lambda: optimized.run(x))]
+        seconds, nodes = measure(model, minidl.randn(batch, 784), args.repeat)
         print(f"{batch:5}" + "".join(f"{s * 1e6:10.1f} " for s in seconds)
-              + f"{seconds[0] / seconds[2]:15.2f}x  {len(graph)} -> {len(optimized)}")
+              + f"{seconds[0] / seconds[2]:15.2f}x  {nodes}")
 
+
+def measure(model, x, repeat: int):
+    """(seconds per call of eager, graph.run and optimized.run; node counts before -> after)."""
+    graph = minidl.graph.trace(model, x)
+    optimized = minidl.graph.optimize(graph)
+    with minidl.no_grad():
+        eager_out = model(x).numpy()
+    assert np.abs(optimized.run(x).numpy() - eager_out).max() <= 1e-6
+
+    def eager():
+        with minidl.no_grad():
+            model(x)
+
+    seconds = [per_call(fn, repeat) for fn in (eager, lambda: graph.run(x), lambda: optimized.run(x))]
+    return seconds, f"{len(graph)} -> {len(optimized)}"
 
 if __name__ == "__main__":
     main()

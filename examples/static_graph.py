@@ -48,7 +48,7 @@ def models_demo() -> None:
     for name in ("mlp", "lenet"):
         model = getattr(models, name)(minidl)
         x = images.reshape(64, -1) if name == "mlp" else images
-        graph = G.trace(lambda x, y: F.cross_entropy(model(x), y), x, labels,
+        graph = G.trace(lambda x, y, model=model: F.cross_entropy(model(x), y), x, labels,
                         variables=dict(model.named_parameters()))
         eager = F.cross_entropy(model(x), labels)
         eager.backward()

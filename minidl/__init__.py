@@ -98,7 +98,7 @@ __all__ = [
     "abs", "add", "arange", "argmax", "argmin", "BackwardStep", "bool_", "broadcast_to", "cat", "clamp", "clip",
     "clone", "concat", "cuda", "data", "datasets", "div", "enable_grad", "eq", "erf", "evaluate", "exp",
     "expand", "eye", "fit", "flatten", "float16", "float32", "float64", "full", "full_like", "Function", "ge",
-    "Generator", "grad", "gradcheck", "GradcheckError", "gt", "History", "int16", "int32", "int64", "int8",
+    "Generator", "grad", "gradcheck", "GradcheckError", "graph", "gt", "History", "int16", "int32", "int64", "int8",
     "is_grad_enabled", "le", "load", "log", "logical_and", "logical_not", "logical_or", "long", "lt",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "nn", "no_grad", "optim",
     "ones", "ones_like", "pad", "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like",

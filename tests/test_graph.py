@@ -275,7 +275,7 @@ def test_comparisons_and_argmax_never_require_grad():
     for result in (x > 0, x == x, minidl.sign(x), x.argmax(), minidl.logical_not(x > 0)):
         assert not result.requires_grad and result.grad_fn is None
     with pytest.raises(ValueError, match=r"gt: .*\(3,\) float32, \(4,\) float32"):
-        x > minidl.randn(4)
+        _ = x > minidl.randn(4)
 
 
 def test_forward_pre_hook_runs_before_forward_and_can_be_removed():
