@@ -17,7 +17,7 @@ test: $(VENV)/.installed-dev dot
 benchmarks: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/overhead.py
-	cd benchmarks && ../$(BIN)/python mlp_step.py && ../$(BIN)/python lenet_step.py && ../$(BIN)/python memory.py
+	cd benchmarks && ../$(BIN)/python mlp_step.py && ../$(BIN)/python lenet_step.py && ../$(BIN)/python memory.py && ../$(BIN)/python graph_run.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check minidl widgets tests benchmarks examples

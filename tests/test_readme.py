@@ -19,4 +19,8 @@ def test_readme_python_blocks_run_and_learn_the_rule(capsys):
     np.testing.assert_allclose(namespace["w"].numpy().ravel(), [2.0, -1.0, 0.5], atol=1e-3)
     labels = [step.function.label for step in namespace["steps"]]
     assert labels == ["sum", "tanh", "mul"]
-    assert "['sum', 'tanh', 'mul']" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "['sum', 'tanh', 'mul']" in out
+    graph, small, x = namespace["g"], namespace["small"], namespace["x"]
+    assert len(small) < len(graph) and "matmul(x, weight)" in str(graph)
+    assert small.run(x).item() == namespace["f"](x).item()
