@@ -314,8 +314,10 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
+    hook: Callable[[BackwardStep], None] | None = None,
 ) -> tuple[Tensor | None, ...]:
-    """Return d(sum of outputs)/d(input) for each input, without touching any `.grad`."""
+    """Return d(sum of outputs)/d(input) for each input, without touching any `.grad`
+    (`hook` sees each BackwardStep, as in `backward`)."""
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     if grad_outputs is None:
@@ -324,7 +326,7 @@ def grad(
         grad_outputs = (grad_outputs,)
     seeds = tuple(_seed_gradient(y, g, "grad") for y, g in zip(outputs, grad_outputs))
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads = _run_backward(outputs, seeds, retain_graph, create_graph, None, keep=set(inputs))
+    grads = _run_backward(outputs, seeds, retain_graph, create_graph, hook, keep=set(inputs))
     result = tuple(grads.get(x) for x in inputs)
     for x, g in zip(inputs, result):
         if g is None and not allow_unused:

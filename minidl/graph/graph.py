@@ -78,15 +78,16 @@ class Graph:
         results = tuple(Tensor(values[var]) for var in wanted)
         return results[0] if len(results) == 1 else results
 
-    def __call__(self, *inputs):
+    def __call__(self, *inputs, ops: dict | None = None):
         """Execute the graph eagerly, op by op through the engine: the result can be
-        back-propagated with the eager autograd (and a tracer running now sees every op)."""
+        back-propagated with the eager autograd (and a tracer running now sees every op).
+        A dict passed as `ops` is filled with {node: the op that ran it}."""
         values = {var: tensor if isinstance(tensor, Tensor) else Tensor(tensor)
                   for var, tensor in self._by_position(inputs).items()}
         self._check_feed({var: t.array for var, t in values.items()})
         values.update(self.variables)
         values.update({var: Tensor(array) for var, array in self.constants.items()})
-        made = {}
+        made = {} if ops is None else ops
         for node in self.nodes:
             op = node.make(lambda var: values[var].array, made)
             result = op(*[values[var] for var in node.inputs])
