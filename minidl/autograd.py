@@ -10,6 +10,7 @@ calling each op's `backward`, which works on Tensors: that is why the gradient o
 from __future__ import annotations
 
 import contextlib
+import itertools
 import weakref
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
@@ -34,6 +35,9 @@ __all__ = [
 _grad_enabled = True
 # The recorder of minidl.graph.trace while it runs, else None: it is shown every op called.
 _tracer = None
+# Numbers recorded ops in the order they ran (PyTorch's sequence_nr): walk() gives an order
+# that respects the graph, this one says which op ran first (a graph viewer replays forward).
+_sequence = itertools.count()
 
 
 def is_grad_enabled() -> bool:
@@ -99,7 +103,7 @@ class Function:
     differentiable = True
     # What the engine itself keeps on every recorded op; anything else is the op's own.
     _ENGINE_FIELDS = ("_inputs", "_outputs", "_versions", "_output_versions", "needs_input_grad", "freed",
-                      "returns_view", "label")
+                      "returns_view", "label", "sequence_nr")
     freed = False  # set once backward() has gone through this op (unless retain_graph=True)
 
     def __call__(self, *inputs: Tensor):
@@ -130,6 +134,7 @@ class Function:
     def _record(self, inputs, needs_input_grad, outputs) -> None:
         """Link the outputs to this op, and keep what backward will need."""
         self._inputs = inputs
+        self.sequence_nr = next(_sequence)
         self.needs_input_grad = needs_input_grad
         self._versions = [x._version[0] for x in inputs]
         references, versions = [], []

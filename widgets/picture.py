@@ -31,11 +31,15 @@ class StaticPicture:
 
     text = "<widget>"
 
-    def picture(self) -> bytes:
+    def picture(self) -> bytes | None:
+        """PNG bytes of the widget's current look (None when it cannot be drawn: no PNG then)."""
         raise NotImplementedError(f"{type(self).__name__} does not say how it looks as a picture (picture)")
 
     def _bundle(self) -> dict:
-        bundle = {"text/plain": self.text, "image/png": base64.b64encode(self.picture()).decode("ascii")}
+        bundle = {"text/plain": self.text}
+        png = self.picture()
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
         model_id = getattr(self, "model_id", None)
         if model_id:
             bundle["application/vnd.jupyter.widget-view+json"] = {
