@@ -5,13 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test dot benchmarks lint clean
+.PHONY: lab test dot browser benchmarks lint clean
 
 # JupyterLab refuses to run as root unless told it may (a container, a fresh VM).
 lab: $(VENV)/.installed-lab dot
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-test: $(VENV)/.installed-dev dot
+test: $(VENV)/.installed-dev dot browser
 	$(BIN)/python -m pytest
 
 benchmarks: $(VENV)/.installed-dev
@@ -35,6 +35,11 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 # The graphviz `dot` program draws computation graphs; pip cannot install it.
 dot:
 	@command -v dot >/dev/null 2>&1 || tools/apt-install.sh graphviz
+
+# Chromium runs the widgets in a real JupyterLab in one test; without it that test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || tools/apt-install.sh --no-install-recommends chromium fonts-dejavu-core \
+		|| echo "(without Chromium, the real-browser test is skipped)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

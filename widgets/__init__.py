@@ -1,4 +1,9 @@
 """Widgets for JupyterLab that show what minidl does: a computation-graph view that steps
 through backprop, live training curves and playgrounds. They read minidl's objects (a
-Tensor's graph via `minidl.walk`, backward steps via `backward(hook=...)`) and only draw them;
-minidl itself never imports this package."""
+Tensor's graph via `minidl.walk`, backward steps via the engine's backward hook, a traced
+`minidl.graph.Graph`, the optimizers of `minidl.optim`) and only draw them; minidl itself
+never imports this package. Each widget also leaves a PNG in the saved notebook."""
+
+from widgets.graph_view import GraphView
+
+__all__ = ["GraphView"]
