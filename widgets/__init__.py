@@ -4,6 +4,9 @@ Tensor's graph via `minidl.walk`, backward steps via the engine's backward hook,
 `minidl.graph.Graph`, the optimizers of `minidl.optim`) and only draw them; minidl itself
 never imports this package. Each widget also leaves a PNG in the saved notebook."""
 
+from widgets.conv_explorer import ConvExplorer
 from widgets.graph_view import GraphView
+from widgets.network_playground import NetworkPlayground
+from widgets.optimizer_playground import OptimizerPlayground
 
-__all__ = ["GraphView"]
+__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground"]

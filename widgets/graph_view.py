@@ -289,7 +289,10 @@ def _view_graph(source, example, names) -> ViewGraph:
 
 
 def _run_dot(source: str, format: str) -> bytes:
-    return subprocess.run(["dot", f"-T{format}"], input=source.encode(), capture_output=True, check=True).stdout
+    # A PNG at most 12 x 40 inches at 60 dpi: a big graph is scaled down rather than rasterized for seconds.
+    size = ["-Gdpi=60", "-Gsize=12,40"] if format == "png" else []
+    return subprocess.run(["dot", f"-T{format}", *size], input=source.encode(), capture_output=True,
+                          check=True).stdout
 
 
 def _prefixes(scope: str) -> list[str]:
