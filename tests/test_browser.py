@@ -30,7 +30,8 @@ def test_every_widget_renders_in_jupyterlab(tmp_path):
         ".mdl-graph svg g.node",  # GraphView: the SVG dot drew, with its nodes
         ".mdl-graph-view .widget-slider",  # its step slider
         ".mdl-graph .mdl-active",  # the current step highlighted by the browser-side code
+        "img.widget-image",  # the playgrounds' (and curves') pictures
     ])
     assert result.ok, result.summary()
-    assert result.widget_views >= 2
+    assert result.widget_views >= 5
     assert (tmp_path / "widgets.png").stat().st_size > 10_000
