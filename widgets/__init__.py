@@ -5,8 +5,9 @@ Tensor's graph via `minidl.walk`, backward steps via the engine's backward hook,
 never imports this package. Each widget also leaves a PNG in the saved notebook."""
 
 from widgets.conv_explorer import ConvExplorer
+from widgets.curves import TrainingCurves
 from widgets.graph_view import GraphView
 from widgets.network_playground import NetworkPlayground
 from widgets.optimizer_playground import OptimizerPlayground
 
-__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground"]
+__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground", "TrainingCurves"]

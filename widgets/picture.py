@@ -20,9 +20,19 @@ __all__ = ["BlitFigure", "StaticPicture", "png_of_figure"]
 
 
 def png_of_figure(figure, dpi: int = 80) -> bytes:
-    """A matplotlib figure as PNG bytes, drawn with Agg (no GUI, no `bbox_inches`: faster)."""
+    """A matplotlib figure as PNG bytes: drawn by Agg (no GUI, no `bbox_inches`) at `dpi`, and
+    compressed lightly (level 1), which takes a fraction of the default's time for a slightly bigger file."""
+    figure.set_dpi(dpi)
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()
+    return _png(canvas)
+
+
+def _png(canvas) -> bytes:
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
+    image.save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -88,8 +98,4 @@ class BlitFigure:
         self.canvas.restore_region(self.background)
         for artist in artists:
             self.figure.draw_artist(artist)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return _png(self.canvas)
