@@ -1,10 +1,11 @@
 """What live training curves cost: minidl.fit of the LeNet-style CNN with and without TrainingCurves.
 
-Three epochs (a chapter's training run) on the bundled MNIST subset (6,000 images, batch 64, SGD lr 0.01 momentum 0.9), then
-validation on the 1,000 test images. The curves are forced live (`live=True`): outside a notebook
-they still draw every frame the throttle allows, and the last one, with Agg into the widget's
-image. Runs alternate (without, with, with, without, ...) so the drift of a busy machine falls
-on both alike; the overhead is the median over the pairs. Target: at most 5%.
+Three epochs (a chapter's training run) on the bundled MNIST subset (6,000 images, batch 64,
+SGD lr 0.01 momentum 0.9), then validation on the 1,000 test images. The curves are forced
+live (`live=True`): outside a notebook they still draw every frame the throttle allows, and
+the last one, with Agg into the widget's image. Runs alternate (without, with, with, without,
+...) so the drift of a busy machine falls on both alike; the overhead is the median over the
+pairs. Target: at most 5%.
     python benchmarks/curves_overhead.py [--repeats 5] [--epochs 3]
 """
 
