@@ -17,7 +17,8 @@ test: $(VENV)/.installed-dev dot browser
 benchmarks: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/overhead.py
-	cd benchmarks && ../$(BIN)/python mlp_step.py && ../$(BIN)/python lenet_step.py && ../$(BIN)/python memory.py && ../$(BIN)/python graph_run.py
+	cd benchmarks && ../$(BIN)/python mlp_step.py && ../$(BIN)/python lenet_step.py && ../$(BIN)/python memory.py && ../$(BIN)/python graph_run.py \
+		&& ../$(BIN)/python graph_view.py && ../$(BIN)/python curves_overhead.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check minidl widgets tests benchmarks examples
