@@ -17,6 +17,7 @@ import numpy as np
 
 import minidl
 from minidl import BackwardStep, Tensor
+from minidl.graph.ir import as_tuple
 
 __all__ = ["Step", "ViewGraph", "numerical_grad", "summary"]
 
@@ -153,8 +154,7 @@ class ViewGraph:
         for step in self.forward_steps:
             function = self.ops[step.node]["function"]
             arrays = [values.get(self._id(x), x.array) for x in function._inputs]
-            result = copy.copy(function).forward(*arrays)  # a copy: forward may store state on the op
-            results = result if type(result) is tuple else (result,)
+            results = as_tuple(copy.copy(function).forward(*arrays))  # a copy: forward may store state on the op
             for y, array in zip(function._outputs, results):
                 if y() is not None:
                     values[self._id(y())] = np.asarray(array)

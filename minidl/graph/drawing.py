@@ -36,8 +36,7 @@ def to_dot(graph) -> str:
         add(var, show(array) if array.size <= 4 else f"{var.name}\n{var.type}", "constant")
     producer = {}
     for node in graph.nodes:
-        shown = {k: v for k, v in node.attributes.items() if k not in ("label", "returns_view")}
-        details = "\n".join(f"{k}={show(v)}" for k, v in shown.items())
+        details = "\n".join(f"{k}={show(v)}" for k, v in node.shown_attributes().items())
         add(node, f"{node.label}\n{details}" if details else node.label, "op", node.scope)
         producer.update((var, node) for var in node.outputs)
     lines = ["digraph G {", "rankdir=TB;", 'node [fontname="Helvetica", fontsize=11];',

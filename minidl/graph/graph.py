@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minidl.backend import as_array
-from minidl.graph.ir import Node, Var, show
+from minidl.graph.ir import Node, Var, as_tuple, show
 from minidl.tensor import Tensor
 
 __all__ = ["Graph"]
@@ -72,8 +72,7 @@ class Graph:
         made = {}
         for node in self.needed_for(wanted):
             op = node.make(values.__getitem__, made)
-            result = op.forward(*[values[var] for var in node.inputs])
-            values.update(zip(node.outputs, result if type(result) is tuple else (result,)))
+            values.update(zip(node.outputs, as_tuple(op.forward(*[values[var] for var in node.inputs]))))
             made[node] = op
         results = tuple(Tensor(values[var]) for var in wanted)
         return results[0] if len(results) == 1 else results
@@ -90,8 +89,7 @@ class Graph:
         made = {} if ops is None else ops
         for node in self.nodes:
             op = node.make(lambda var: values[var].array, made)
-            result = op(*[values[var] for var in node.inputs])
-            values.update(zip(node.outputs, result if type(result) is tuple else (result,)))
+            values.update(zip(node.outputs, as_tuple(op(*[values[var] for var in node.inputs]))))
             made[node] = op
         results = tuple(values[var] for var in self.outputs)
         return results[0] if len(results) == 1 else results

@@ -15,7 +15,7 @@ import numpy
 from minidl.autograd import Function
 from minidl.backend import is_array
 
-__all__ = ["Node", "Saved", "Var"]
+__all__ = ["Node", "Saved", "Var", "as_tuple", "map_leaves"]
 
 
 class Var:
@@ -81,33 +81,40 @@ class Node:
     def make(self, array_of, made: dict) -> Function:
         """A fresh op, its attributes filled in: `array_of(var)` gives a value's array in this
         run, `made[node]` the op that ran a node earlier in this run."""
+        def fill(leaf):
+            if isinstance(leaf, Var):
+                return array_of(leaf)
+            return getattr(made[leaf.node], leaf.attribute) if isinstance(leaf, Saved) else leaf
+
         op = object.__new__(self.function)
-        op.__dict__.update({k: _fill(v, array_of, made) for k, v in self.attributes.items()})
+        op.__dict__.update({k: map_leaves(v, fill) for k, v in self.attributes.items()})
         return op
+
+    def shown_attributes(self) -> dict:
+        """The attributes that say what the op computes (not how it is built: label, returns_view)."""
+        return {k: v for k, v in self.attributes.items() if k not in ("label", "returns_view")}
 
     def __repr__(self) -> str:
         outputs = ", ".join(v.name for v in self.outputs)
-        shown = {k: v for k, v in self.attributes.items() if k not in _HIDDEN}
+        shown = self.shown_attributes()
         attributes = f"[{', '.join(f'{k}={show(v)}' for k, v in shown.items())}]" if shown else ""
         return f"{outputs} = {self.label}{attributes}({', '.join(v.name for v in self.inputs)})"
 
 
-# Attributes that say how an op is built rather than what it computes.
-_HIDDEN = ("label", "returns_view")
+def as_tuple(result) -> tuple:
+    """An op's forward result as a tuple of outputs (forward returns one array, or a tuple)."""
+    return result if type(result) is tuple else (result,)
 
 
-def _fill(value, array_of, made):
-    """`value` with each Var replaced by its array and each Saved by the saved array."""
-    if isinstance(value, Var):
-        return array_of(value)
-    if isinstance(value, Saved):
-        return getattr(made[value.node], value.attribute)
-    if isinstance(value, tuple):
-        filled = [_fill(v, array_of, made) for v in value]
-        return type(value)(*filled) if hasattr(value, "_fields") else tuple(filled)
+def map_leaves(value, change):
+    """`value` with every leaf inside nested tuples and lists replaced by `change(leaf)`; named
+    tuples (a Window) keep their type, and a Saved reference is a leaf."""
+    if isinstance(value, Saved) or not isinstance(value, (tuple, list)):
+        return change(value)
+    parts = [map_leaves(part, change) for part in value]
     if isinstance(value, list):
-        return [_fill(v, array_of, made) for v in value]
-    return value
+        return parts
+    return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
 
 
 def _leaves(value):

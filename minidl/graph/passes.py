@@ -18,7 +18,7 @@ from collections import Counter
 from minidl.autograd import Function
 from minidl.backend import as_array, is_array
 from minidl.graph.graph import Graph
-from minidl.graph.ir import Node, Saved, Var
+from minidl.graph.ir import Node, Saved, Var, as_tuple, map_leaves
 from minidl.ops import arithmetic, comparison, elementwise
 
 __all__ = ["ELEMENTWISE", "Fused", "common_subexpressions", "constant_folding", "dead_code_elimination",
@@ -27,10 +27,7 @@ __all__ = ["ELEMENTWISE", "Fused", "common_subexpressions", "constant_folding", 
 
 def dead_code_elimination(graph: Graph) -> Graph:
     """Keep only the nodes (and constants and variables) that the outputs depend on."""
-    nodes = graph.needed_for(graph.outputs)
-    used = set(graph.outputs) | {var for node in nodes for var in node.uses()}
-    return graph.replace(nodes=nodes, constants={v: a for v, a in graph.constants.items() if v in used},
-                         variables={v: t for v, t in graph.variables.items() if v in used})
+    return _without_unused_values(graph.replace(nodes=graph.needed_for(graph.outputs)))
 
 
 def constant_folding(graph: Graph) -> Graph:
@@ -39,17 +36,15 @@ def constant_folding(graph: Graph) -> Graph:
     Variables are not constants: training changes them between runs.
     """
     constants, nodes = dict(graph.constants), []
-    read_saved = {source for node in graph.nodes for source in node.saved_from()}
+    read_saved = _read_saved(graph)
     for node in graph.nodes:
         if node not in read_saved and node.uses() and all(var in constants for var in node.uses()):
             op = node.make(constants.__getitem__, {})
-            result = op.forward(*[constants[var] for var in node.inputs])
-            results = result if type(result) is tuple else (result,)
+            results = as_tuple(op.forward(*[constants[var] for var in node.inputs]))
             constants.update(zip(node.outputs, [as_array(r) for r in results]))  # NumPy gives 0-d results as scalars
         else:
             nodes.append(node)
-    used = set(graph.outputs) | {var for node in nodes for var in node.uses()}
-    return graph.replace(nodes=nodes, constants={v: a for v, a in constants.items() if v in used})
+    return _without_unused_values(graph.replace(nodes=nodes, constants=constants))
 
 
 def common_subexpressions(graph: Graph) -> Graph:
@@ -125,7 +120,7 @@ def fuse_elementwise(graph: Graph) -> Graph:
     uses = Counter(var for node in graph.nodes for var in node.uses())
     uses.update(graph.outputs)
     producer = {var: node for node in graph.nodes for var in node.outputs}
-    read_saved = {source for node in graph.nodes for source in node.saved_from()}
+    read_saved = _read_saved(graph)
     group = {}  # node -> the list of nodes fused with it (shared by all of them)
     for node in graph.nodes:
         if node.function not in ELEMENTWISE or node.saved_from() or node in read_saved:
@@ -162,25 +157,33 @@ def optimize(graph: Graph, verbose: bool = False) -> Graph:
     return graph
 
 
+def _without_unused_values(graph: Graph) -> Graph:
+    """The graph without the constants and variables that no node and no output reads."""
+    used = set(graph.outputs) | {var for node in graph.nodes for var in node.uses()}
+    return graph.replace(constants={v: a for v, a in graph.constants.items() if v in used},
+                         variables={v: t for v, t in graph.variables.items() if v in used})
+
+
+def _read_saved(graph: Graph) -> set[Node]:
+    """The nodes whose saved arrays a later node reads (they must run as themselves)."""
+    return {source for node in graph.nodes for source in node.saved_from()}
+
+
 def _with_inputs(node: Node, renamed: dict) -> Node:
     """The node reading renamed values (and saved arrays of rewritten nodes), or the node
     itself if it reads none of those."""
     if not any(var in renamed for var in node.uses()) and not any(n in renamed for n in node.saved_from()):
         return node
-    attributes = {k: _rename(v, renamed) for k, v in node.attributes.items()}
+    attributes = {k: map_leaves(v, lambda leaf: _rename(leaf, renamed)) for k, v in node.attributes.items()}
     return Node(node.function, attributes, [renamed.get(v, v) for v in node.inputs], node.outputs, node.scope)
 
 
-def _rename(value, renamed):
-    if isinstance(value, Var):
-        return renamed.get(value, value)
-    if isinstance(value, Saved):
-        return Saved(renamed.get(value.node, value.node), value.attribute)
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(_rename(v, renamed) for v in value)
-    if isinstance(value, list):
-        return [_rename(v, renamed) for v in value]
-    return value
+def _rename(leaf, renamed):
+    if isinstance(leaf, Var):
+        return renamed.get(leaf, leaf)
+    if isinstance(leaf, Saved):
+        return Saved(renamed.get(leaf.node, leaf.node), leaf.attribute)
+    return leaf
 
 
 def _key(value):

@@ -22,7 +22,7 @@ from minidl import autograd
 from minidl.autograd import Function, enable_grad
 from minidl.backend import get_array_module, is_array
 from minidl.graph.graph import Graph
-from minidl.graph.ir import Node, Saved, Var
+from minidl.graph.ir import Node, Saved, Var, map_leaves
 from minidl.tensor import Tensor
 
 __all__ = ["Tracer", "TracerWarning", "gradient_graph", "trace"]
@@ -133,14 +133,7 @@ class Tracer:
     def _symbolic(self, value):
         """An attribute with each array that is a graph value (or a saved array) replaced by
         its Var (or Saved): e.g. the targets inside cross-entropy's index."""
-        if is_array(value):
-            return self.sources.get(id(value), value)
-        if isinstance(value, tuple):
-            parts = [self._symbolic(v) for v in value]
-            return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
-        if isinstance(value, list):
-            return [self._symbolic(v) for v in value]
-        return value
+        return map_leaves(value, lambda leaf: self.sources.get(id(leaf), leaf) if is_array(leaf) else leaf)
 
 
 def _input_names(fn, count: int) -> list[str]:
