@@ -195,7 +195,6 @@ class TrainingCurves(StaticPicture, ipw.VBox):
         self.render_seconds: list[float] = []
         self._last_render_at = clock()
         self._stale = True  # the history has changed since the last frame
-        self._shown = False
         self._step = 0
         self._latest: dict[str, float] = {}
         self._bar = None
@@ -255,11 +254,6 @@ class TrainingCurves(StaticPicture, ipw.VBox):
     def on_train_end(self, history) -> None:
         self.finish()
 
-    def _ipython_display_(self) -> None:
-        """Show the widget (see StaticPicture), and remember it so that training does not show it again."""
-        self._shown = True
-        super()._ipython_display_()
-
     def _logged(self, values: dict[str, float]) -> None:
         """After new values: show the widget the first time, then a frame if one is due, or the bar."""
         self._stale = True
@@ -267,7 +261,7 @@ class TrainingCurves(StaticPicture, ipw.VBox):
         if not self.live:
             self._progress()
             return
-        if self._in_kernel and not self._shown:
+        if self._in_kernel and not self.displayed:
             display(self)
         last_frame = self.render_seconds[-1] if self.render_seconds else 0.0
         if self.clock() - self._last_render_at >= max(self.min_interval, 10 * last_frame):

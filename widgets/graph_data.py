@@ -45,6 +45,7 @@ class ViewGraph:
     edges: list = field(default_factory=list)  # (from id, to id, shape)
     steps: list = field(default_factory=list)
     leaf_grads: dict = field(default_factory=dict)  # tensor id -> the engine's gradient (array)
+    gradients: dict = field(default_factory=dict)  # tensor id -> the gradient that reached it (array)
     output: Tensor | None = None
     seed: Tensor | None = None
 
@@ -120,7 +121,7 @@ class ViewGraph:
 
     def _backward(self, op_ids: dict) -> None:
         """Run the engine's backward from the output and record each step it takes."""
-        leaves = [info["tensor"] for info in self.tensors.values() if info["kind"] == "param"]
+        leaves = [self.tensors[key]["tensor"] for key in self.leaves()]
         self.seed = Tensor(np.ones(self.output.shape, dtype=self.output.dtype)) if self.output.numel() > 1 else None
         records = []
         grads = minidl.grad(self.output, leaves, grad_outputs=self.seed, retain_graph=True, allow_unused=True,
@@ -128,6 +129,11 @@ class ViewGraph:
         for record in records:
             self.steps.append(self._backward_step(record, op_ids))
         self.leaf_grads = {self._id(t): None if g is None else g.numpy() for t, g in zip(leaves, grads)}
+        # Every other value: what arrived at it when backward reached the op that made it.
+        self.gradients = dict(self.leaf_grads)
+        for step in self.backward_steps:
+            self.gradients.update((key, grad.numpy()) for key, grad in step.outputs
+                                  if key is not None and grad is not None)
 
     def _backward_step(self, record: BackwardStep, op_ids: dict) -> Step:
         function = record.function

@@ -71,6 +71,7 @@ class GraphView(StaticPicture, ipw.VBox):
             if collapse is True else set(collapse)
         self.depth, self.expanded = depth, set()
         self._checked = None
+        self.selected_details = ""  # the side panel's part about the node last clicked
         self.has_dot = shutil.which("dot") is not None
         last = len(self.graph.steps) - 1
         self.slider = ipw.IntSlider(0, min=0, max=last, description="step", continuous_update=True,
@@ -166,21 +167,11 @@ class GraphView(StaticPicture, ipw.VBox):
         tensor = info["tensor"]
         fields = [info["name"], "x".join(map(str, tensor.shape)) or "scalar"]
         if self.values:
-            fields += [f"data {summary(tensor.numpy(), small=4)}", f"grad {summary(self.gradients().get(key), 4)}"]
+            fields += [f"data {summary(tensor.numpy(), small=4)}", f"grad {summary(self.graph.gradients.get(key), 4)}"]
         escaped = [_record_escape(f) for f in fields]
         return "{" + " | ".join(escaped) + "}"
 
     # --- stepping and the side panel ------------------------------------------------------
-
-    def gradients(self) -> dict:
-        """The gradient the engine sent to each tensor: leaves' results and, for every other
-        value, what arrived at it when backward reached the op that made it."""
-        grads = {key: g for key, g in self.graph.leaf_grads.items()}
-        for step in self.graph.backward_steps:
-            for key, grad in step.outputs:
-                if key is not None and grad is not None:
-                    grads[key] = grad.numpy()
-        return grads
 
     def _show_step(self) -> None:
         index = self.slider.value
@@ -204,8 +195,6 @@ class GraphView(StaticPicture, ipw.VBox):
         self.panel.value = "".join(parts)
         if self.canvas is None:
             self.listing.value = self._listing(index)
-
-    selected_details = ""
 
     def _table(self, title: str, rows) -> str:
         cells = "".join(f"<tr><td><code>{html.escape(self.graph.tensors[k]['name'])}</code></td>"
@@ -244,7 +233,7 @@ class GraphView(StaticPicture, ipw.VBox):
         key = node[2:]
         if key in self.graph.tensors:
             info = self.graph.tensors[key]
-            grad = self.gradients().get(key)
+            grad = self.graph.gradients.get(key)
             self.selected_details = (f"<hr><p>selected <code>{html.escape(info['name'])}</code> ({info['kind']})</p>"
                                      f"<p>data: {html.escape(summary(info['tensor'].numpy()))}</p>"
                                      f"<p>grad: {html.escape(summary(grad))}</p>")

@@ -67,6 +67,11 @@ class StaticPicture:
         handle = display(self._bundle(), raw=True, display_id=True)
         self.__dict__.setdefault("_picture_handles", []).append(handle)
 
+    @property
+    def displayed(self) -> bool:
+        """Whether the widget has been displayed in an output at least once."""
+        return bool(self.__dict__.get("_picture_handles"))
+
     def refresh_picture(self) -> None:
         """Put the current look, as PNG, in every output where this widget was displayed."""
         handles = self.__dict__.get("_picture_handles", [])
