@@ -4,6 +4,8 @@ the acceptance run (target: above 40% test accuracy).     python examples/cifar_
 
 from __future__ import annotations
 
+from report import report
+
 import minidl
 import minidl.nn as nn
 from minidl.data import DataLoader
@@ -38,10 +40,7 @@ def main() -> None:
         val_data=DataLoader(test, batch_size=500),
         scheduler=minidl.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs),
     )
-    best = max(history["val_accuracy"])
-    print(f"test accuracy per epoch: {[round(a, 4) for a in history['val_accuracy']]}")
-    print(f"seconds per epoch: {[round(s, 1) for s in history.seconds]}")
-    print(f"best {best:.4f}: {'meets' if best > 0.40 else 'misses'} the 40% target")
+    report(history, 0.40, strictly_above=True)
 
 
 if __name__ == "__main__":

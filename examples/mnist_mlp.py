@@ -7,6 +7,7 @@ into a fresh cache, checksums and all.     python examples/mnist_mlp.py
 from __future__ import annotations
 
 from local_mirror import full_mnist
+from report import report
 
 import minidl
 import minidl.nn as nn
@@ -25,10 +26,7 @@ def main() -> None:
         epochs=5,
         val_data=DataLoader(test, batch_size=1000),
     )
-    best = max(history["val_accuracy"])
-    print(f"test accuracy per epoch: {[round(a, 4) for a in history['val_accuracy']]}")
-    print(f"seconds per epoch: {[round(s, 1) for s in history.seconds]}")
-    print(f"best {best:.4f}: {'meets' if best >= 0.975 else 'misses'} the 97.5% target")
+    report(history, 0.975)
 
 
 if __name__ == "__main__":
