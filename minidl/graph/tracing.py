@@ -23,6 +23,7 @@ from minidl.autograd import Function, enable_grad
 from minidl.backend import get_array_module, is_array
 from minidl.graph.graph import Graph
 from minidl.graph.ir import Node, Saved, Var, map_leaves
+from minidl.graph.passes import Fused
 from minidl.tensor import Tensor
 
 __all__ = ["Tracer", "TracerWarning", "gradient_graph", "trace"]
@@ -179,7 +180,7 @@ def gradient_graph(graph: Graph, wrt=None) -> Graph:
     """Graph.grad: trace the eager engine computing the gradients of `graph`'s output."""
     if len(graph.outputs) != 1:
         raise ValueError(f"Graph.grad: needs a graph with one output, this one has {len(graph.outputs)}")
-    if any(node.function.__name__ == "Fused" for node in graph.nodes):
+    if any(node.function is Fused for node in graph.nodes):
         raise ValueError("Graph.grad: differentiate the graph before fusing it (a fused node has no backward rule)")
     (output,) = graph.outputs
     if wrt is None:
