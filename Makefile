@@ -5,14 +5,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test dot browser benchmarks lint clean
+.PHONY: lab test notebooks student dot browser benchmarks lint clean
 
 # JupyterLab refuses to run as root unless told it may (a container, a fresh VM).
 lab: $(VENV)/.installed-lab dot
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The suite, then every chapter run top to bottom with its stored outputs compared (nbval).
 test: $(VENV)/.installed-dev dot browser
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-cell-timeout=300 \
+		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+
+# Re-execute the chapters in fresh kernels, store their outputs and text twins; print each one's time.
+notebooks: $(VENV)/.installed-dev dot
+	$(BIN)/python tools/run_notebooks.py
+
+# The learners' notebooks, solutions replaced by stubs, in build/student/.
+student: $(VENV)/.installed-dev
+	$(BIN)/python tools/make_student.py build/student
 
 benchmarks: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/import_time.py
@@ -21,7 +32,7 @@ benchmarks: $(VENV)/.installed-dev
 		&& ../$(BIN)/python graph_view.py && ../$(BIN)/python curves_overhead.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check minidl widgets tests benchmarks examples
+	$(BIN)/ruff check minidl widgets tests benchmarks examples tools
 
 # A virtual environment; Debian ships `venv` separately (python3-venv).
 $(BIN)/python:
