@@ -30,9 +30,14 @@ METRICS: dict[str, Callable[[Tensor, Tensor], float]] = {"accuracy": accuracy}
 
 
 class History:
-    """What fit() measured: history["loss"], history["val_accuracy"], ... one value per epoch."""
+    """What fit() measured: history["loss"], history["val_accuracy"], ... one value per epoch.
 
-    def __init__(self):
+    `params` says what the run was asked to do, as in Keras: {"epochs": 5, "steps": 94}
+    (steps: batches per epoch, None when the data has no length).
+    """
+
+    def __init__(self, params: dict | None = None):
+        self.params = params or {}
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.seconds: list[float] = []  # wall time of each epoch, validation included
@@ -120,7 +125,7 @@ def fit(model, train_data: Iterable, loss: Callable, optimizer, epochs: int = 1,
         raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
     functions = _metric_functions(metrics)
     device = _device_of(model)
-    history = History()
+    history = History({"epochs": epochs, "steps": len(train_data) if hasattr(train_data, "__len__") else None})
     _call(callbacks, "on_train_begin", history)
     for epoch in range(epochs):
         _call(callbacks, "on_epoch_begin", epoch)

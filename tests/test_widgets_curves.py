@@ -125,7 +125,7 @@ def test_the_first_frame_waits_min_interval_from_the_start_of_training():
     clock = FakeClock()
     curves = TrainingCurves(min_interval=1.0, live=True, clock=clock)
     clock.now = 60.0  # made long before training
-    curves.on_train_begin(None)
+    curves.on_train_begin(minidl.training.History())
     curves.on_batch_end(0, {"loss": 1.0})
     assert curves.render_seconds == []
     clock.now = 61.0
@@ -163,7 +163,8 @@ def test_the_best_validation_epoch_is_marked():
     (axes,) = curves.figure.axes
     best = [line for line in axes.get_lines() if line.get_visible() and "best" in line.get_label()]
     assert len(best) == 1 and list(best[0].get_xdata()) == [20, 20]
-    assert "epoch 2" in best[0].get_label()
+    labels = [text.get_text() for text in axes.texts if text.get_visible()]
+    assert labels == ["best: epoch 2 "]
 
 
 def test_save_writes_a_png_of_the_figure_size(tmp_path):
@@ -172,7 +173,7 @@ def test_save_writes_a_png_of_the_figure_size(tmp_path):
     path = tmp_path / "curves.png"
     curves.save(path)
     pixels = _read_png(path.read_bytes())
-    width, height = curves.figure.get_size_inches() * curves.plot.dpi
+    width, height = curves.figure.get_size_inches() * curves.figure.dpi
     assert pixels.shape[:2] == (round(height), round(width))
     assert pixels[..., :3].std() > 0  # something is drawn
 
@@ -230,3 +231,44 @@ def test_outside_a_kernel_it_shows_a_progress_bar_and_draws_nothing_until_asked(
     assert "loss=0.333" in capsys.readouterr().err
     _read_png(curves.picture())
     assert len(curves.render_seconds) == 1
+
+
+def test_fit_tells_the_curves_how_long_the_run_is():
+    curves = TrainingCurves(live=False)
+    history = _fit(curves, epochs=3)
+    assert history.params == {"epochs": 3, "steps": 4}
+    curves.picture()
+    assert [axes.get_xlim() for axes in curves.figure.axes] == [(0, 12 * 1.03)] * 2
+
+
+def test_the_limits_hold_every_value_and_a_loss_axis_starts_at_zero():
+    curves = TrainingCurves(live=False)
+    rng = np.random.default_rng(0)
+    for step in range(1, 200):
+        curves.update(step, loss=3.0 * np.exp(-step / 50) + 0.1 * rng.random(), score=1.5 - np.exp(-step / 40))
+        if step % 37 == 0:
+            curves.picture()
+    curves.picture()
+    loss_axes, score_axes = curves.figure.axes
+    for axes, metric in ((loss_axes, "loss"), (score_axes, "score")):
+        values = np.array(curves.history.steps["train"][metric])
+        (x_low, x_high), (y_low, y_high) = axes.get_xlim(), axes.get_ylim()
+        assert x_low <= values[:, 0].min() and values[:, 0].max() <= x_high
+        assert y_low <= values[:, 1].min() and values[:, 1].max() <= y_high
+    assert loss_axes.get_ylim()[0] == 0
+
+
+def test_frames_redraw_only_the_lines_while_the_axes_stay():
+    curves = TrainingCurves(live=False)
+    for step in range(1, 11):
+        curves.update(step, loss=1.0 / step)
+    curves.picture()
+    background = curves.plot.layers.background
+    before = bytes(curves.image.value)
+    for step in range(11, 14):  # still inside the limits: the background is kept
+        curves.update(step, loss=0.5)
+    assert curves.picture() != before
+    assert curves.plot.layers.background is background
+    curves.update(100, loss=5.0)  # outside: the axes move, the background is drawn again
+    curves.picture()
+    assert curves.plot.layers.background is not background
