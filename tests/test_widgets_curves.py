@@ -272,3 +272,14 @@ def test_frames_redraw_only_the_lines_while_the_axes_stay():
     curves.update(100, loss=5.0)  # outside: the axes move, the background is drawn again
     curves.picture()
     assert curves.plot.layers.background is not background
+
+
+def test_after_finish_the_step_axis_ends_with_the_run():
+    curves = TrainingCurves(live=False)
+    for step in range(1, 61):
+        curves.update(step, loss=1.0 / step)
+    curves.picture()
+    assert curves.figure.axes[0].get_xlim()[1] == 90  # still training: room to grow
+    curves.finish()
+    curves.picture()
+    assert curves.figure.axes[0].get_xlim()[1] == 60 * 1.03

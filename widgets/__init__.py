@@ -9,5 +9,6 @@ from widgets.curves import TrainingCurves
 from widgets.graph_view import GraphView
 from widgets.network_playground import NetworkPlayground
 from widgets.optimizer_playground import OptimizerPlayground
+from widgets.setup_check import check_setup
 
-__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground", "TrainingCurves"]
+__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground", "TrainingCurves", "check_setup"]

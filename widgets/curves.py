@@ -269,6 +269,8 @@ class TrainingCurves(StaticPicture, ipw.VBox):
 
     def finish(self) -> None:
         """Draw the last frame and leave it in the saved notebook; close the progress bar."""
+        if (self.plot.expected_steps or 0) < self._step:  # the step axis ends with the run
+            self.plot.expected_steps, self._stale = self._step, True
         if self.live:
             self._render()
         self.refresh_picture()
