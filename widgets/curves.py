@@ -171,9 +171,10 @@ class CurvesFigure:
         if not len(values):
             return rescaled
         x_limits = (0, axes.get_xlim()[1])
-        if rescaled or steps.max() > x_limits[1] or x_limits[1] < (self.expected_steps or 0):
-            whole_run = (self.expected_steps or 0) >= steps.max()
-            x_limits = (0, 1.03 * self.expected_steps if whole_run else max(1.5 * steps.max(), 1))
+        if (self.expected_steps or 0) >= steps.max():
+            x_limits = (0, 1.03 * self.expected_steps)
+        elif steps.max() > x_limits[1]:
+            x_limits = (0, 1.5 * steps.max())
         y_limits = _value_limits(values, None if rescaled else axes.get_ylim(), scale, _lower_is_better(metric))
         moved = x_limits != axes.get_xlim() or y_limits != axes.get_ylim()
         if moved:
