@@ -171,7 +171,7 @@ class CurvesFigure:
         if not len(values):
             return rescaled
         x_limits = (0, axes.get_xlim()[1])
-        if (self.expected_steps or 0) >= steps.max():
+        if self.expected_steps and self.expected_steps >= steps.max():
             x_limits = (0, 1.03 * self.expected_steps)
         elif steps.max() > x_limits[1]:
             x_limits = (0, 1.5 * steps.max())
