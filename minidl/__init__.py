@@ -7,6 +7,8 @@
     x.grad  # tensor([2., 4., 6.])
 """
 
+__version__ = "0.1.0"
+
 # The Tensor class first: every other module builds on it (tensor.py explains the order).
 from minidl.tensor import Tensor
 

@@ -31,11 +31,15 @@ class Generator:
     """A source of random numbers that can be seeded on its own (e.g. for a DataLoader)."""
 
     def __init__(self, seed: int | None = None):
-        self.rng = numpy.random.default_rng(seed)
+        self.manual_seed(seed)
 
-    def manual_seed(self, seed: int) -> Generator:
+    def manual_seed(self, seed: int | None) -> Generator:
+        self.seed = seed
         self.rng = numpy.random.default_rng(seed)
         return self
+
+    def __repr__(self) -> str:
+        return f"Generator(seed={self.seed})"
 
 
 default_generator = Generator()

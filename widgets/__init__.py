@@ -4,11 +4,22 @@ Tensor's graph via `minidl.walk`, backward steps via the engine's backward hook,
 `minidl.graph.Graph`, the optimizers of `minidl.optim`) and only draw them; minidl itself
 never imports this package. Each widget also leaves a PNG in the saved notebook."""
 
-from widgets.conv_explorer import ConvExplorer
-from widgets.curves import TrainingCurves
-from widgets.graph_view import GraphView
-from widgets.network_playground import NetworkPlayground
-from widgets.optimizer_playground import OptimizerPlayground
-from widgets.setup_check import check_setup
+import importlib
 
-__all__ = ["ConvExplorer", "GraphView", "NetworkPlayground", "OptimizerPlayground", "TrainingCurves", "check_setup"]
+_HOMES = {
+    "ConvExplorer": "widgets.conv_explorer",
+    "GraphView": "widgets.graph_view",
+    "NetworkPlayground": "widgets.network_playground",
+    "OptimizerPlayground": "widgets.optimizer_playground",
+    "TrainingCurves": "widgets.curves",
+    "check_setup": "widgets.setup_check",
+}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    """Import a widget's module when the widget is first asked for, so that `check_setup` can
+    still run, and say what is missing, where ipywidgets or matplotlib is not installed."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -131,9 +131,8 @@ def major(version: str) -> int:
 
 
 def check_minidl() -> Item:
-    version = version_of("minidl") or "(not installed as a package)"
     folder = Path(minidl.__file__).resolve().parent.parent
-    return Item("minidl", True, f"minidl {version} from {folder}, Python {platform.python_version()}")
+    return Item("minidl", True, f"minidl {minidl.__version__} from {folder}, Python {platform.python_version()}")
 
 
 def check_numpy_backend() -> Item:
