@@ -105,6 +105,19 @@ def test_grad_of_a_non_scalar_output_takes_grad_output():
     np.testing.assert_allclose(got_x.numpy(), x_leaf.grad.numpy(), rtol=1e-12)
 
 
+def test_where_reads_its_condition_from_the_graph():
+    def f(x):
+        return minidl.where(x > 0, x, -x * 3).sum()
+
+    example = minidl.tensor([1.0, 2.0], dtype=minidl.float64)
+    graph = G.trace(f, example)
+    other = minidl.tensor([-1.0, 2.0], dtype=minidl.float64)
+    assert graph.run(other).item() == f(other).item() == 5.0
+    assert G.dead_code_elimination(graph).run(other).item() == 5.0
+    gradient = graph.grad().run(other)
+    np.testing.assert_array_equal(gradient.numpy(), [-3.0, 1.0])
+
+
 def test_grad_graph_reads_max_pool_winners_from_its_own_forward():
     x = minidl.randn(2, 1, 4, 4, dtype=minidl.float64)
     graph = G.trace(lambda x: F.max_pool2d(x, 2).sum(), x)

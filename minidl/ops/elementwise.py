@@ -156,10 +156,10 @@ class Where(Function):
     label = "where"
 
     def __init__(self, condition):
-        self.condition = condition  # a bool Tensor: a constant of this op, not an input
+        self.condition = condition  # a bool array: an attribute, not an input (no gradient goes to it)
 
     def forward(self, x, y):
-        return get_array_module(x, y).where(self.condition.array, x, y)
+        return get_array_module(x, y).where(self.condition, x, y)
 
     def backward(self, grad):
         zero = grad * 0
@@ -231,4 +231,4 @@ def where(condition, x, y) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
     if condition.device != x.device:
         raise RuntimeError(f"where: condition is on {condition.device}, the values on {x.device}")
-    return Where(condition)(x, y)
+    return Where(condition.array)(x, y)
