@@ -22,7 +22,8 @@ import numpy
 
 from minidl.tensor import Tensor
 
-__all__ = ["Feedback", "Mismatch", "attempt", "exercise", "expect", "expect_close", "to_numpy"]
+__all__ = ["Feedback", "Mismatch", "attempt", "describe", "exercise", "expect", "expect_close", "expect_tensor",
+           "to_numpy"]
 
 
 class Mismatch(AssertionError):
@@ -79,15 +80,31 @@ def exercise(name: str, hint: str) -> Callable[[Callable[..., object]], Callable
     return decorate
 
 
-def attempt(function: Callable[..., object], *args, case: str | None = None, **kwargs):
-    """Call the learner's `function`; a crash becomes a Mismatch that names the call."""
+def attempt(function: Callable[..., object], *args, case: str | None = None, expected: str | None = None,
+            hint: str | None = None, **kwargs):
+    """Call the learner's `function`; a crash becomes a Mismatch that names the call (and, given
+    `expected`, says what should have come back)."""
     try:
         return function(*args, **kwargs)
     except NotImplementedError as stub:
         raise NotDone() from stub
     except Exception as error:  # the learner's bug, reported with the case that caused it
         call = case or f"{getattr(function, '__name__', 'your code')}(...)"
-        raise Mismatch(f"{call} raised {type(error).__name__}: {error}") from error
+        crash = f"{type(error).__name__}: {error}"
+        if expected is None:
+            raise Mismatch(f"{call} raised {crash}", hint) from error
+        raise Mismatch(f"{call}\n  expected: {expected}\n  got:      {crash}", hint) from error
+
+
+def describe(value) -> str:
+    """What a learner's result is, in words: 'a NumPy array of shape (3,)', 'a Python float 2.5', ..."""
+    if isinstance(value, numpy.ndarray):
+        return f"a NumPy array of shape {value.shape}"
+    if isinstance(value, (bool, int, float)):
+        return f"a Python {type(value).__name__}: {value!r}"
+    if value is None:
+        return "None (did the function forget to `return`?)"
+    return f"a {type(value).__name__}: {value!r}"[:120]
 
 
 def to_numpy(value) -> numpy.ndarray:
@@ -110,6 +127,14 @@ def expect_close(got, expected, case: str, rtol: float = 1e-5, atol: float = 1e-
            f"shape {got_array.shape}", hint)
     close = numpy.allclose(got_array.astype(float), expected_array.astype(float), rtol=rtol, atol=atol)
     expect(close, case, _short(expected_array), _short(got_array), hint)
+
+
+def expect_tensor(result, case: str):
+    """The learner's result must be a minidl Tensor, not a NumPy array, a list or a number."""
+    expect(isinstance(result, Tensor), case, "a minidl Tensor", describe(result),
+           hint="Compute with minidl (minidl.tensor, minidl.arange, tensor ops) and return the Tensor it gives; "
+                ".numpy(), .tolist() and .item() turn it into something else.")
+    return result
 
 
 def _short(array: numpy.ndarray) -> str:

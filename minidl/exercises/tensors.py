@@ -10,17 +10,17 @@ from __future__ import annotations
 import numpy
 
 import minidl
-from minidl.exercises.checking import Mismatch, attempt, exercise, expect, expect_close, to_numpy
-from minidl.exercises.welcome import attempt_expecting, describe
-from minidl.tensor import Tensor
+from minidl.exercises.checking import (
+    Mismatch,
+    attempt,
+    exercise,
+    expect,
+    expect_close,
+    expect_tensor,
+    to_numpy,
+)
 
 __all__ = ["check_broadcast_shape", "check_one_hot", "check_standardize", "check_unbroadcast"]
-
-
-def _expect_tensor(result, case: str) -> Tensor:
-    expect(isinstance(result, Tensor), case, "a minidl Tensor", describe(result),
-           hint="Compute with minidl's ops and return the Tensor they give (not .numpy(), a list or a number).")
-    return result
 
 
 def _left_aligned(a_shape: tuple, b_shape: tuple) -> tuple | None:
@@ -44,7 +44,7 @@ def check_broadcast_shape(broadcast_shape):
     for a_shape, b_shape in compatible:
         case = f"broadcast_shape({a_shape}, {b_shape})"
         expected = numpy.broadcast_shapes(a_shape, b_shape)
-        got = attempt_expecting(broadcast_shape, a_shape, b_shape, case=case, expected=str(expected),
+        got = attempt(broadcast_shape, a_shape, b_shape, case=case, expected=str(expected),
                                 hint="These shapes do broadcast. Pair the sizes from the right (the last dims "
                                      "first); the shorter shape gets 1s in front.")
         if isinstance(got, list) and tuple(got) == expected:
@@ -94,7 +94,7 @@ def check_unbroadcast(unbroadcast):
         grad = rng.standard_normal(grad_shape).astype(numpy.float32)
         case = f"unbroadcast(grad of shape {grad_shape}, {shape})"
         expected = _sum_to(grad, shape)
-        result = _expect_tensor(attempt_expecting(unbroadcast, minidl.tensor(grad), shape, case=case,
+        result = expect_tensor(attempt(unbroadcast, minidl.tensor(grad), shape, case=case,
                                                   expected=f"shape {expected.shape}: {_rows(expected)}"), case)
         got = to_numpy(result)
         if got.shape != expected.shape:
@@ -142,7 +142,7 @@ def check_standardize(standardize):
         expected = (x - x.mean(0)) / numpy.sqrt(x.var(0) + eps)
         try:
             with numpy.errstate(all="ignore"):  # a division by zero is reported below, in words
-                result = attempt_expecting(standardize, given, case=case,
+                result = attempt(standardize, given, case=case,
                                            expected=f"shape {x.shape}: {_rows(expected)}")
         except Mismatch as crash:
             if "broadcast" not in str(crash):
@@ -150,7 +150,7 @@ def check_standardize(standardize):
             raise Mismatch(str(crash), hint="A mean over dim=1 without keepdim has shape (N,): it lines up with the "
                                             "last dim (the features), not with the samples. Take the mean and the "
                                             "variance over dim=0, keepdim=True.") from crash
-        _expect_tensor(result, case)
+        expect_tensor(result, case)
         got = to_numpy(result).astype(numpy.float64)
         expect(got.shape == x.shape, case, f"shape {x.shape}", f"shape {got.shape}",
                hint="Keep every sample: only the mean and the variance are per feature, of shape (1, features).")
@@ -203,7 +203,7 @@ def check_one_hot(one_hot):
         case = f"one_hot(minidl.tensor({labels}), {num_classes})"
         given = minidl.tensor(numpy.array(labels, dtype=numpy.int64))
         expected = numpy.eye(num_classes, dtype=numpy.float32)[numpy.array(labels, dtype=numpy.int64)]
-        result = _expect_tensor(attempt_expecting(one_hot, given, num_classes, case=case,
+        result = expect_tensor(attempt(one_hot, given, num_classes, case=case,
                                                   expected=f"shape {expected.shape}: {_rows(expected)}"), case)
         got = to_numpy(result)
         if got.shape == expected.T.shape and got.shape != expected.shape:

@@ -11,39 +11,18 @@ import math
 import numpy
 
 import minidl
-from minidl.exercises.checking import Mismatch, attempt, exercise, expect, expect_close, to_numpy
+from minidl.exercises.checking import (
+    Mismatch,
+    attempt,
+    exercise,
+    expect,
+    expect_close,
+    expect_tensor,
+    to_numpy,
+)
 from minidl.tensor import Tensor
 
-__all__ = ["attempt_expecting", "check_derivative_at", "check_make_grid", "check_mean_squared_error", "describe"]
-
-
-def describe(value) -> str:
-    """What a learner's result is, in words: 'a NumPy array of shape (3,)', 'a Python float 2.5', ..."""
-    if isinstance(value, numpy.ndarray):
-        return f"a NumPy array of shape {value.shape}"
-    if isinstance(value, (bool, int, float)):
-        return f"a Python {type(value).__name__}: {value!r}"
-    if value is None:
-        return "None (did the function forget to `return`?)"
-    return f"a {type(value).__name__}: {value!r}"[:120]
-
-
-def attempt_expecting(function, *args, case: str, expected: str, hint: str | None = None):
-    """`attempt`, and when the learner's code crashes, a message that also says what was expected."""
-    try:
-        return attempt(function, *args, case=case)
-    except Mismatch as crash:
-        error = crash.__cause__
-        raise Mismatch(f"{case}\n  expected: {expected}\n  got:      {type(error).__name__}: {error}",
-                       hint) from error
-
-
-def _expect_tensor(result, case: str) -> Tensor:
-    """The learner's result must be a minidl Tensor, not a NumPy array, a list or a number."""
-    expect(isinstance(result, Tensor), case, "a minidl Tensor", describe(result),
-           hint="Build the result with minidl (minidl.tensor, minidl.arange, tensor ops) and return that "
-                "Tensor; .numpy(), .tolist() and .item() turn it into something else.")
-    return result
+__all__ = ["check_derivative_at", "check_make_grid", "check_mean_squared_error"]
 
 
 @exercise("make_grid", hint="minidl.arange(n) counts 0, 1, ..., n - 1; reshape puts those values row by row.")
@@ -51,7 +30,7 @@ def check_make_grid(make_grid):
     for rows, cols in [(3, 4), (1, 5), (4, 1), (2, 3), (0, 3)]:
         case = f"make_grid({rows}, {cols})"
         expected = numpy.arange(rows * cols, dtype=numpy.float32).reshape(rows, cols)
-        grid = _expect_tensor(attempt_expecting(make_grid, rows, cols, case=case, expected=expected.tolist()), case)
+        grid = expect_tensor(attempt(make_grid, rows, cols, case=case, expected=expected.tolist()), case)
         if grid.shape == (cols, rows) and rows != cols:
             raise Mismatch(f"{case}\n  expected: shape {expected.shape}\n  got:      shape {grid.shape}",
                            hint="Rows first: a (rows, cols) grid has `rows` rows of `cols` numbers each.")
@@ -82,7 +61,7 @@ def check_mean_squared_error(mean_squared_error):
         case = f"mean_squared_error(prediction, target) with two tensors of shape {shape}"
         given = minidl.tensor(prediction, requires_grad=True)
         expected = numpy.mean((prediction - target) ** 2)
-        result = _expect_tensor(attempt_expecting(mean_squared_error, given, minidl.tensor(target), case=case,
+        result = expect_tensor(attempt(mean_squared_error, given, minidl.tensor(target), case=case,
                                                   expected=f"{expected:.6f}"), case)
         got = to_numpy(result)
         expect(got.shape == (), case, "a single number: a 0-d Tensor of shape ()", f"shape {got.shape}",
@@ -125,7 +104,7 @@ def check_derivative_at(derivative_at):
 
         case = f"derivative_at(f, {x0}) with f(x) = {text}"
         try:
-            got = attempt_expecting(derivative_at, watched, x0, case=case, expected=f"{expected:.6g}")
+            got = attempt(derivative_at, watched, x0, case=case, expected=f"{expected:.6g}")
         except Mismatch as crash:
             if "does not require grad" not in str(crash):
                 raise
