@@ -128,3 +128,9 @@ def test_a_failed_in_place_op_changes_nothing(make_tensor):
 def test_a_failed_in_place_op_names_the_op(make_tensor):
     with pytest.raises(ValueError, match=r"add_.*\(3,\).*\(2, 3\)"):
         make_tensor((3,)).add_(make_tensor((2, 3)))
+
+
+def test_a_max_result_used_as_an_operand_says_to_take_values(backend):
+    x = minidl.randn(2, 3, device=backend)
+    with pytest.raises(TypeError, match=r"MaxResult \('values', 'indices'\).*\.values"):
+        x - x.max(dim=1)

@@ -360,3 +360,10 @@ def test_articles_cnn_trains_on_bundled_mnist_and_its_loss_falls():
     assert after < before - 0.005, (before, after)
     accuracy = namespace["evaluate"](net, test_loader)
     assert isinstance(accuracy, float) and 0.0 <= accuracy <= 1.0
+
+
+def test_reassigning_a_parameter_keeps_its_place():
+    layer = nn.Linear(3, 2)
+    layer.weight = nn.Parameter(minidl.zeros(2, 3))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    assert layer.weight.sum().item() == 0

@@ -87,17 +87,21 @@ class Module:
     def __setattr__(self, name: str, value) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name!r}")
-        for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            home = self._parameters
         elif isinstance(value, Module):
-            self._modules[name] = value
+            home = self._modules
         elif name in self.__dict__.get("_buffer_names", ()):
-            self._buffers[name] = value
+            home = self._buffers
         else:
+            home = None
+        for registry in (self._parameters, self._modules, self._buffers):
+            if registry is not home:
+                registry.pop(name, None)
+        if home is None:
             object.__setattr__(self, name, value)
             return
+        home[name] = value  # a name already registered keeps its place (and its place in state_dict)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str):

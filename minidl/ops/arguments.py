@@ -45,6 +45,10 @@ def constant(value, like: Tensor) -> Tensor:
         if dtype.kind == "f" or (dtype.kind in "iu" and isinstance(value, _INTEGERS)):
             return Tensor(xp.asarray(value, dtype=dtype))
         return Tensor(xp.asarray(value))
+    if isinstance(value, tuple) and any(isinstance(item, Tensor) for item in value):
+        fields = getattr(value, "_fields", ())  # max(x, dim) and min(x, dim) give (values, indices)
+        raise TypeError(f"an operand is a {type(value).__name__} {tuple(fields) or 'tuple'} of tensors, not a Tensor"
+                        + ("; take its .values" if "values" in fields else ""))
     return tensor(value, device=like.device)
 
 
