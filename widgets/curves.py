@@ -125,7 +125,8 @@ class CurvesFigure:
                 "val epoch": axes.plot([], [], "o-", color="C1", label="validation")[0],
                 "best": axes.axvline(0, color="grey", linestyle=":", label="best validation loss"),
                 "best epoch": axes.text(0, 0.02, "", transform=axes.get_xaxis_transform(), ha="right",
-                                        fontsize="small", color="grey"),
+                                        fontsize="small", color="grey",
+                                        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1}),
             }
             for role in LINES:
                 self.lines[metric][role].set_animated(True)
