@@ -23,7 +23,7 @@ import numpy
 from minidl.tensor import Tensor
 
 __all__ = ["Feedback", "Mismatch", "attempt", "describe", "exercise", "expect", "expect_close", "expect_tensor",
-           "to_numpy"]
+           "shown_array", "to_numpy"]
 
 
 class Mismatch(AssertionError):
@@ -126,7 +126,7 @@ def expect_close(got, expected, case: str, rtol: float = 1e-5, atol: float = 1e-
     expect(got_array.shape == expected_array.shape, case, f"shape {expected_array.shape}",
            f"shape {got_array.shape}", hint)
     close = numpy.allclose(got_array.astype(float), expected_array.astype(float), rtol=rtol, atol=atol)
-    expect(close, case, _short(expected_array), _short(got_array), hint)
+    expect(close, case, shown_array(expected_array), shown_array(got_array), hint)
 
 
 def expect_tensor(result, case: str):
@@ -137,7 +137,7 @@ def expect_tensor(result, case: str):
     return result
 
 
-def _short(array: numpy.ndarray) -> str:
+def shown_array(array: numpy.ndarray) -> str:
     """An array printed small enough to read in a message."""
     with numpy.printoptions(precision=4, suppress=True, threshold=12, edgeitems=3):
         return " ".join(repr(array).split())

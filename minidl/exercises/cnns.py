@@ -20,7 +20,7 @@ import numpy
 
 import minidl
 import minidl.nn.functional as F
-from minidl.exercises.checking import Mismatch, _short, attempt, describe, exercise, expect, expect_close, to_numpy
+from minidl.exercises.checking import Mismatch, attempt, describe, exercise, expect, expect_close, shown_array, to_numpy
 from minidl.ops.windows import im2col, window
 
 __all__ = ["check_conv2d_loops", "check_conv_output_size", "check_im2col", "check_max_pool_backward"]
@@ -52,11 +52,11 @@ def _expect_array(got, expected: numpy.ndarray, case: str, mistakes: dict[str, n
     hint = next((hint for hint, outcome in mistakes.items() if _matches(got, outcome)), None)
     where = tuple(int(i) for i in numpy.argwhere(~numpy.isclose(got.astype(float), expected, rtol=1e-5, atol=1e-7))[0])
     if expected.size <= 36:  # small enough to show whole
-        shown = f"  expected: {_short(expected)}\n  got:      {_short(got)}\n"
+        shown = f"  expected: {shown_array(expected)}\n  got:      {shown_array(got)}\n"
     else:  # the row (last axis) where they first differ
         row = "[" + ", ".join(map(str, where[:-1])) + (", :]" if len(where) > 1 else ":]")
-        shown = (f"  expected{row} = {_short(expected[where[:-1]])}\n"
-                 f"  got{row}      = {_short(got[where[:-1]])}\n")
+        shown = (f"  expected{row} = {shown_array(expected[where[:-1]])}\n"
+                 f"  got{row}      = {shown_array(got[where[:-1]])}\n")
     raise Mismatch(f"{case}\n{shown}  first difference at index {where}: expected {expected[where]:.4g}, "
                    f"got {got[where]:.4g}", hint)
 
