@@ -165,8 +165,8 @@ class CurvesFigure:
             axes.set_yscale(scale)
             if scale == "linear":  # a new scale brings its default ticks back
                 axes.locator_params(axis="y", nbins=4)
-        steps = numpy.concatenate([lines[role].get_xdata() for role in LINES[:3]])
-        values = numpy.concatenate([lines[role].get_ydata() for role in LINES[:3]])
+        steps = numpy.concatenate([lines[role].get_xdata() for role in DATA])
+        values = numpy.concatenate([lines[role].get_ydata() for role in DATA])
         if scale == "log":
             values = values[values > 0]
         if not len(values):
@@ -185,7 +185,7 @@ class CurvesFigure:
     def _legend(self) -> bool:
         """A legend on the first axes, of the lines that have data; whether it changed."""
         lines = next(iter(self.lines.values()))
-        handles = [lines[role] for role in ("train step", "train epoch", "val epoch", "best")
+        handles = [lines[role] for role in (*DATA, "best")
                    if len(lines[role].get_xdata()) and lines[role].get_visible()]
         labels = [handle.get_label() for handle in handles]
         legend = lines["axes"].get_legend()
@@ -195,7 +195,8 @@ class CurvesFigure:
         return True
 
 
-LINES = ("train step", "train epoch", "val epoch", "best", "best epoch")  # redrawn every frame
+DATA = ("train step", "train epoch", "val epoch")  # the lines that hold logged values
+LINES = (*DATA, "best", "best epoch")  # what every frame draws over the background
 
 
 def _value_limits(values: numpy.ndarray, current: tuple[float, float] | None, scale: str,
